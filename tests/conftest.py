@@ -1,0 +1,45 @@
+"""Shared fixtures: seeds, the shared FSDD copy, markers."""
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+FSDD_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+
+
+@pytest.fixture(autouse=True)
+def _seed_everything():
+    """Seed every random generator so each test is reproducible on its own."""
+    random.seed(0)
+    np.random.seed(0)
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a hard requirement
+        return
+    torch.manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def fsdd_dir():
+    """The shared Free Spoken Digit Dataset copy beside the project."""
+    if not (FSDD_DIR / "recordings").is_dir():
+        pytest.skip(f"shared FSDD copy not found at {FSDD_DIR}")
+    return FSDD_DIR
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip `gpu` tests when no CUDA device is present."""
+    try:
+        import torch
+
+        has_cuda = torch.cuda.is_available()
+    except ImportError:  # pragma: no cover
+        has_cuda = False
+    if has_cuda:
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
