@@ -1,0 +1,320 @@
+"""Plain torch modules: the configurable CNN and LeNet-5.
+
+Nothing here knows about scikit-learn or skorch. Every module takes the shape
+of one sample (``input_shape``, without the batch axis) and the number of
+outputs, and builds its layers from them, so nothing is hard-coded:
+
+- ``input_shape`` of length 2, ``(channels, length)``, gives 1-D convolutions;
+- ``input_shape`` of length 3, ``(channels, height, width)``, gives 2-D
+  convolutions.
+
+Initialisation
+--------------
+Convolution and hidden dense layers followed by a ReLU-family activation
+('relu', 'leaky_relu', 'elu', 'gelu') get He (Kaiming) normal weights, which
+keep the variance of the activations constant through ReLU layers (He et al.,
+2015). Layers followed by 'tanh' or 'sigmoid', and the output layer, get
+Glorot (Xavier) uniform weights. All biases start at zero.
+
+Small inputs
+------------
+Pooling runs in ceil mode: a window hanging over the edge of a map still
+yields an output, so a map smaller than ``pool_size`` is pooled to size 1 and
+no input is ever too small for pooling (a 13 x 16 MFCC map goes 7 x 8, then
+4 x 4, through two 2 x 2 poolings). Only unpadded convolutions
+(``padding='valid'`` or a small int) can run out of input; that raises a
+``ValueError`` naming the block and the shape, before torch sees the data.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["CNN", "LeNet5", "ACTIVATIONS", "POOLINGS"]
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+}
+POOLINGS = ("max", "avg")
+_RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu")
+
+
+def _as_tuple(value, ndim, name):
+    """Broadcast an int to ``ndim`` ints; check a tuple's length."""
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return (int(value),) * ndim
+    value = tuple(int(v) for v in value)
+    if len(value) != ndim:
+        raise ValueError(
+            f"{name}={value!r} must be an int or a tuple of {ndim} ints for "
+            f"{ndim}-D convolutions"
+        )
+    return value
+
+
+def _conv_padding(padding, kernel, stride):
+    """Per-axis padding ints and the torch argument for a convolution."""
+    if padding == "same":
+        if all(s == 1 for s in stride):
+            return "same", None
+        # torch refuses 'same' with strides; pad symmetrically instead
+        return tuple(k // 2 for k in kernel), tuple(k // 2 for k in kernel)
+    if padding == "valid":
+        return 0, (0,) * len(kernel)
+    pad = _as_tuple(padding, len(kernel), "padding")
+    return pad, pad
+
+
+def _init_weights(layer, activation):
+    """He normal for ReLU-family activations, Glorot otherwise; zero biases."""
+    if activation in _RELU_FAMILY:
+        nonlinearity = "leaky_relu" if activation == "leaky_relu" else "relu"
+        nn.init.kaiming_normal_(layer.weight, nonlinearity=nonlinearity)
+    else:
+        gain = nn.init.calculate_gain(activation) if activation else 1.0
+        nn.init.xavier_uniform_(layer.weight, gain=gain)
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
+
+
+def _check_input_shape(input_shape):
+    input_shape = tuple(int(s) for s in input_shape)
+    if len(input_shape) not in (2, 3) or min(input_shape) < 1:
+        raise ValueError(
+            f"input_shape={input_shape!r} must be (channels, length) for 1-D "
+            "or (channels, height, width) for 2-D convolutions, all positive"
+        )
+    return input_shape
+
+
+class CNN(nn.Module):
+    """Configurable convolutional network for 1-D or 2-D inputs.
+
+    Each block is convolution -> optional batch norm -> activation -> pooling
+    -> dropout. After the blocks the feature maps are flattened and go through
+    dense layers (``hidden_units``, each followed by the activation and
+    dropout), then a linear output layer of ``n_outputs`` units that returns
+    logits (classification) or values (regression).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of one sample without the batch axis: ``(channels, length)``
+        gives 1-D convolutions, ``(channels, height, width)`` 2-D ones.
+    n_outputs : int
+        Number of output units.
+    n_filters : tuple of int, default=(32, 64)
+        Output channels of each convolution block; its length is the number
+        of blocks.
+    kernel_size : int or tuple of int, default=3
+        Convolution kernel size, the same in every block.
+    stride : int or tuple of int, default=1
+        Convolution stride.
+    padding : {'same', 'valid'} or int or tuple of int, default='same'
+        Convolution padding. With a stride above 1, 'same' pads
+        ``kernel_size // 2`` on each side.
+    pooling : {'max', 'avg'} or None, default='max'
+        Pooling after each convolution; None for none.
+    pool_size : int or tuple of int, default=2
+        Pooling window, also its stride. Pooling uses ceil mode, so maps
+        smaller than the window are pooled to size 1 instead of failing.
+    dropout : float, default=0.0
+        Dropout probability after each block and each hidden dense layer.
+    batchnorm : bool, default=False
+        Whether to add batch normalisation after each convolution.
+    activation : str, default='relu'
+        One of 'relu', 'leaky_relu', 'elu', 'gelu', 'tanh', 'sigmoid'.
+    hidden_units : tuple of int, default=(128,)
+        Width of each dense layer between the flattened maps and the output.
+
+    Raises
+    ------
+    ValueError
+        When the input is too small for an unpadded convolution, naming the
+        block and the map size it gets.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = CNN(input_shape=(1, 13, 16), n_outputs=10)
+    >>> net(torch.zeros(4, 1, 13, 16)).shape
+    torch.Size([4, 10])
+
+    The Keras network of the course notes (Conv 32@5x5 ReLU -> MaxPool 2x2 ->
+    Conv 64@5x5 -> MaxPool -> Flatten -> Dense 1000 -> softmax):
+
+    >>> keras_like = CNN((1, 28, 28), 10, n_filters=(32, 64), kernel_size=5,
+    ...                  padding="valid", pooling="max", pool_size=2,
+    ...                  hidden_units=(1000,))
+    >>> keras_like(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(
+        self,
+        input_shape,
+        n_outputs,
+        n_filters=(32, 64),
+        kernel_size=3,
+        stride=1,
+        padding="same",
+        pooling="max",
+        pool_size=2,
+        dropout=0.0,
+        batchnorm=False,
+        activation="relu",
+        hidden_units=(128,),
+    ):
+        super().__init__()
+        self.input_shape = input_shape
+        self.n_outputs = n_outputs
+        self.n_filters = n_filters
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.pooling = pooling
+        self.pool_size = pool_size
+        self.dropout = dropout
+        self.batchnorm = batchnorm
+        self.activation = activation
+        self.hidden_units = hidden_units
+        self.features, self.head = self._build()
+
+    def _build(self):
+        input_shape = _check_input_shape(self.input_shape)
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation={self.activation!r} is not supported; use one of "
+                f"{sorted(ACTIVATIONS)}"
+            )
+        if self.pooling is not None and self.pooling not in POOLINGS:
+            raise ValueError(
+                f"pooling={self.pooling!r} is not supported; use 'max', 'avg' "
+                "or None"
+            )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout={self.dropout!r} must be in [0, 1)")
+        ndim = len(input_shape) - 1
+        conv = (nn.Conv1d, nn.Conv2d)[ndim - 1]
+        norm = (nn.BatchNorm1d, nn.BatchNorm2d)[ndim - 1]
+        pool = {
+            "max": (nn.MaxPool1d, nn.MaxPool2d)[ndim - 1],
+            "avg": (nn.AvgPool1d, nn.AvgPool2d)[ndim - 1],
+        }
+        kernel = _as_tuple(self.kernel_size, ndim, "kernel_size")
+        stride = _as_tuple(self.stride, ndim, "stride")
+        window = _as_tuple(self.pool_size, ndim, "pool_size")
+        pad_arg, pad = _conv_padding(self.padding, kernel, stride)
+
+        channels, spatial = input_shape[0], input_shape[1:]
+        layers = []
+        for i, n_out in enumerate(self.n_filters):
+            if pad is None:  # 'same' with stride 1 keeps the size
+                new = spatial
+            else:
+                new = tuple(
+                    (s + 2 * p - k) // st + 1
+                    for s, p, k, st in zip(spatial, pad, kernel, stride)
+                )
+            if min(new) < 1:
+                raise ValueError(
+                    f"input of shape {input_shape} is too small: convolution "
+                    f"block {i} gets maps of size {spatial}, smaller than "
+                    f"kernel_size={self.kernel_size} with padding="
+                    f"{self.padding!r}; use padding='same', a smaller kernel "
+                    "or fewer blocks"
+                )
+            spatial = new
+            layer = conv(channels, n_out, kernel, stride=stride, padding=pad_arg)
+            _init_weights(layer, self.activation)
+            layers.append(layer)
+            if self.batchnorm:
+                layers.append(norm(n_out))
+            layers.append(ACTIVATIONS[self.activation]())
+            if self.pooling is not None:
+                layers.append(pool[self.pooling](window, ceil_mode=True))
+                spatial = tuple(-(-s // w) for s, w in zip(spatial, window))
+            if self.dropout:
+                layers.append(nn.Dropout(self.dropout))
+            channels = n_out
+        layers.append(nn.Flatten())
+
+        head = []
+        n_in = channels * math.prod(spatial)
+        for units in self.hidden_units:
+            dense = nn.Linear(n_in, units)
+            _init_weights(dense, self.activation)
+            head += [dense, ACTIVATIONS[self.activation]()]
+            if self.dropout:
+                head.append(nn.Dropout(self.dropout))
+            n_in = units
+        out = nn.Linear(n_in, self.n_outputs)
+        _init_weights(out, None)
+        head.append(out)
+        return nn.Sequential(*layers), nn.Sequential(*head)
+
+    def forward(self, X):
+        return self.head(self.features(X))
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 (LeCun et al., 1998) for 1-D or 2-D inputs.
+
+    Conv 6@5 (padding 2) -> tanh -> avg pool 2 -> conv 16@5 -> tanh -> avg
+    pool 2 -> dense 120 -> tanh -> dense 84 -> tanh -> output. The padding of
+    the first convolution lets 28x28 digits in, as in the usual MNIST
+    version; small inputs such as 13x16 MFCCs fit too.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(channels, length)`` or ``(channels, height, width)``.
+    n_outputs : int
+        Number of output units.
+
+    Examples
+    --------
+    >>> import torch
+    >>> LeNet5((1, 28, 28), 10)(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, input_shape, n_outputs):
+        super().__init__()
+        self.input_shape = input_shape
+        self.n_outputs = n_outputs
+        self.net = self._build()
+
+    def _build(self):
+        input_shape = _check_input_shape(self.input_shape)
+        ndim = len(input_shape) - 1
+        conv = (nn.Conv1d, nn.Conv2d)[ndim - 1]
+        pool = (nn.AvgPool1d, nn.AvgPool2d)[ndim - 1]
+        spatial = input_shape[1:]
+        # conv1 keeps the size (padding 2), pool halves, conv2 takes 4, pool halves
+        after = tuple((s // 2 - 4) // 2 for s in spatial)
+        if min(after) < 1:
+            raise ValueError(
+                f"input of shape {input_shape} is too small for LeNet-5: every "
+                "spatial axis must be at least 12"
+            )
+        layers = [
+            conv(input_shape[0], 6, 5, padding=2), nn.Tanh(), pool(2),
+            conv(6, 16, 5), nn.Tanh(), pool(2), nn.Flatten(),
+            nn.Linear(16 * math.prod(after), 120), nn.Tanh(),
+            nn.Linear(120, 84), nn.Tanh(),
+            nn.Linear(84, self.n_outputs),
+        ]
+        for layer in layers:
+            if isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Linear)):
+                _init_weights(layer, "tanh" if layer is not layers[-1] else None)
+        return nn.Sequential(*layers)
+
+    def forward(self, X):
+        return self.net(X)
