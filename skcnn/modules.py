@@ -126,7 +126,7 @@ class CNN(nn.Module):
         smaller than the window are pooled to size 1 instead of failing.
     dropout : float, default=0.0
         Dropout probability after each block and each hidden dense layer.
-    batchnorm : bool, default=False
+    batchnorm : bool, default=True
         Whether to add batch normalisation after each convolution.
     activation : str, default='relu'
         One of 'relu', 'leaky_relu', 'elu', 'gelu', 'tanh', 'sigmoid'.
@@ -151,7 +151,7 @@ class CNN(nn.Module):
 
     >>> keras_like = CNN((1, 28, 28), 10, n_filters=(32, 64), kernel_size=5,
     ...                  padding="valid", pooling="max", pool_size=2,
-    ...                  hidden_units=(1000,))
+    ...                  batchnorm=False, hidden_units=(1000,))
     >>> keras_like(torch.zeros(2, 1, 28, 28)).shape
     torch.Size([2, 10])
     """
@@ -167,7 +167,7 @@ class CNN(nn.Module):
         pooling="max",
         pool_size=2,
         dropout=0.0,
-        batchnorm=False,
+        batchnorm=True,
         activation="relu",
         hidden_units=(128,),
     ):
