@@ -1,0 +1,114 @@
+"""Tests of the plain torch modules."""
+
+import pytest
+import torch
+from torch import nn
+
+from skcnn.modules import CNN, LeNet5
+
+
+@pytest.mark.parametrize(
+    "input_shape, conv",
+    [((1, 13, 16), nn.Conv2d), ((2, 40, 9), nn.Conv2d), ((1, 100), nn.Conv1d),
+     ((3, 7), nn.Conv1d)],
+)
+def test_rank_picks_convolution_and_output_shape(input_shape, conv):
+    net = CNN(input_shape, n_outputs=5)
+    convs = [m for m in net.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d))]
+    assert convs and all(type(m) is conv for m in convs)
+    assert net(torch.randn(4, *input_shape)).shape == (4, 5)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(stride=2), dict(stride=(2, 1), kernel_size=(5, 3)), dict(padding=1),
+     dict(padding="valid", kernel_size=2), dict(pooling="avg", pool_size=3),
+     dict(pooling=None), dict(n_filters=(4, 4, 4, 4)), dict(n_filters=()),
+     dict(hidden_units=()), dict(hidden_units=(8, 8), dropout=0.5),
+     dict(kernel_size=4), dict(batchnorm=False, activation="tanh")],
+)
+def test_inferred_shapes_match_forward(kwargs):
+    """The flattened size is computed, never hard-coded: forward must run."""
+    net = CNN((1, 13, 16), n_outputs=3, **kwargs).eval()
+    assert net(torch.randn(2, 1, 13, 16)).shape == (2, 3)
+
+
+def test_block_order():
+    net = CNN((1, 8, 8), 2, n_filters=(4,), batchnorm=True, dropout=0.1)
+    kinds = [type(m) for m in net.features]
+    assert kinds == [nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.MaxPool2d,
+                     nn.Dropout, nn.Flatten]
+
+
+def test_pooling_adapts_to_tiny_maps():
+    """Ceil-mode pooling takes a 1 x 1 map to 1 x 1 instead of failing."""
+    net = CNN((1, 1, 1), 2, n_filters=(4, 4, 4)).eval()
+    assert net(torch.randn(2, 1, 1, 1)).shape == (2, 2)
+
+
+def test_too_small_for_valid_convolution():
+    with pytest.raises(ValueError, match=r"too small: convolution block 1"):
+        CNN((1, 8, 8), 2, kernel_size=5, padding="valid", pooling=None)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [(dict(activation="swish"), "activation='swish' is not supported"),
+     (dict(pooling="min"), "pooling='min' is not supported"),
+     (dict(dropout=-0.1), r"dropout=-0.1 must be in \[0, 1\)"),
+     (dict(kernel_size=(3, 3, 3)), "kernel_size=.* tuple of 2 ints")],
+)
+def test_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        CNN((1, 8, 8), 2, **kwargs)
+
+
+@pytest.mark.parametrize("input_shape", [(1, 2, 3, 4), (1,), (0, 10)])
+def test_bad_input_shape(input_shape):
+    with pytest.raises(ValueError, match="input_shape"):
+        CNN(input_shape, 2)
+
+
+def test_kaiming_init_for_relu():
+    """He init: weight variance 2 / fan_in for ReLU layers; zero biases."""
+    torch.manual_seed(0)
+    net = CNN((64, 32, 32), 2, n_filters=(256,), kernel_size=3,
+              hidden_units=(8,))
+    conv = net.features[0]
+    fan_in = 64 * 3 * 3
+    assert conv.weight.var().item() == pytest.approx(2 / fan_in, rel=0.05)
+    assert torch.all(conv.bias == 0)
+
+
+def test_glorot_init_for_tanh():
+    torch.manual_seed(0)
+    net = CNN((64, 32, 32), 2, n_filters=(256,), activation="tanh",
+              hidden_units=(8,))
+    conv = net.features[0]
+    fan_in, fan_out = 64 * 9, 256 * 9
+    gain = 5 / 3
+    expected = gain**2 * 2 / (fan_in + fan_out)
+    assert conv.weight.var().item() == pytest.approx(expected, rel=0.05)
+
+
+def test_keras_network_of_the_course_notes():
+    net = CNN((1, 28, 28), 10, n_filters=(32, 64), kernel_size=5,
+              padding="valid", pooling="max", pool_size=2, batchnorm=False,
+              hidden_units=(1000,))
+    # 28 -conv5-> 24 -pool-> 12 -conv5-> 8 -pool-> 4: 64 * 4 * 4 = 1024 inputs
+    assert net.head[0].in_features == 64 * 4 * 4
+    assert net.head[0].out_features == 1000
+    assert net(torch.randn(2, 1, 28, 28)).shape == (2, 10)
+
+
+@pytest.mark.parametrize("input_shape", [(1, 28, 28), (1, 13, 16), (2, 64)])
+def test_lenet5(input_shape):
+    net = LeNet5(input_shape, 10)
+    assert net(torch.randn(3, *input_shape)).shape == (3, 10)
+    if input_shape == (1, 28, 28):
+        assert sum(p.numel() for p in net.parameters()) == 61706
+
+
+def test_lenet5_too_small():
+    with pytest.raises(ValueError, match="too small for LeNet-5"):
+        LeNet5((1, 8, 8), 10)
