@@ -116,7 +116,7 @@ def _make_event(kind, rng, length, sr):
     if kind == "click_train":
         rate = rng.uniform(15.0, 40.0)  # clicks per second
         period = sr / rate
-        decay = np.exp(-np.arange(max(4, int(0.002 * sr))) / (0.0005 * sr))  # ~0.5 ms decay
+        decay = np.exp(-np.arange(max(4, int(0.002 * sr))) / (0.00025 * sr))  # 0.25 ms decay
         event = np.zeros(length)
         for start in np.arange(rng.uniform(0, 0.2) * period, length, period).astype(int):
             stop = min(length, start + decay.size)
@@ -141,7 +141,7 @@ def make_audio_classification(
     1. ``"chirp_up"``: an exponential sweep rising one to two octaves in that range;
     2. ``"chirp_down"``: the same sweep falling;
     3. ``"noise_burst"``: a burst of white noise;
-    4. ``"click_train"``: clicks of about 0.5 ms, 15 to 40 per second.
+    4. ``"click_train"``: short clicks (decaying in 0.25 ms), 15 to 40 per second.
 
     Tones and chirps share a frequency range, and noise bursts and click trains
     are both broadband, so no single summary number (pitch, level, spectral
