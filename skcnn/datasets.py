@@ -11,15 +11,17 @@ alongside, never guessed by the caller.
 """
 
 import hashlib
+import http.client
 import os
 import re
 import shutil
 import tarfile
 import tempfile
-import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 import zlib
+from collections.abc import Mapping
 from importlib import resources
 from numbers import Integral, Real
 from pathlib import Path
@@ -293,7 +295,7 @@ def _read_audio(filename, mono):
     """Read one file as float32: 1-D if ``mono``, else (n_channels, n_samples)."""
     try:
         data, rate = sf.read(filename, dtype="float32", always_2d=True)
-    except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, ...
+    except (sf.SoundFileError, RuntimeError, OSError, TypeError, ValueError) as exc:
         raise ValueError(f"could not read audio file {str(filename)!r}: {exc}") from exc
     if data.shape[0] == 0:
         raise ValueError(f"could not read audio file {str(filename)!r}: it holds no samples")
@@ -627,10 +629,10 @@ def get_data_home(data_home=None):
 
 def _read_checksums(checksums):
     """``{file name: sha256 hex}`` from a mapping, a sha256sum-format file, or None."""
-    if isinstance(checksums, dict):
+    if isinstance(checksums, Mapping):
         return {Path(name).name: digest.lower() for name, digest in checksums.items()}
     if checksums is None:
-        text = resources.files("skcnn").joinpath("data", "fsdd_SHA256SUMS").read_text()
+        text = resources.files("skcnn").joinpath("data").joinpath("fsdd_SHA256SUMS").read_text()
     else:
         text = Path(checksums).read_text()
     sums = {}
@@ -754,6 +756,8 @@ def fetch_fsdd(
     """
     if not isinstance(timeout, Real) or isinstance(timeout, bool) or not timeout > 0:
         raise ValueError(f"timeout={timeout!r} must be a positive number of seconds")
+    if not isinstance(url, str) or urllib.parse.urlsplit(url).scheme not in ("http", "https", "file"):
+        raise ValueError(f"url={url!r} must be an http://, https:// or file:// URL")
     home = get_data_home(data_home)
     dataset_dir = home / "fsdd"
     recordings = dataset_dir / "recordings"
@@ -776,7 +780,7 @@ def fetch_fsdd(
         archive = workdir / "fsdd.tar.gz"
         try:
             _download(url, archive, timeout, verbose)
-        except (OSError, ValueError) as exc:  # URLError and socket timeouts are OSErrors
+        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts: OSErrors
             reason = getattr(exc, "reason", exc)
             raise OSError(f"could not download FSDD from {url}: {reason}. {local_hint}") from exc
         extracted = workdir / "recordings"
