@@ -145,9 +145,10 @@ def make_audio_classification(
     3. ``"noise_burst"``: a burst of white noise;
     4. ``"click_train"``: short clicks (decaying in 0.25 ms), 15 to 40 per second.
 
-    Tones and chirps share a frequency range, and noise bursts and click trains
-    are both broadband, so no single summary number (pitch, level, spectral
-    flatness) separates the classes: a model must read the time-frequency picture.
+    Tones and chirps share a frequency range, noise bursts and click trains are
+    both broadband, and a chirp up has the same average spectrum as a chirp down:
+    the classes show in how the spectrum changes over time, which a CNN reads
+    from a spectrogram.
 
     Parameters
     ----------
@@ -756,7 +757,8 @@ def fetch_fsdd(
     """
     if not isinstance(timeout, Real) or isinstance(timeout, bool) or not timeout > 0:
         raise ValueError(f"timeout={timeout!r} must be a positive number of seconds")
-    if not isinstance(url, str) or urllib.parse.urlsplit(url).scheme not in ("http", "https", "file"):
+    schemes = ("http", "https", "file")
+    if not isinstance(url, str) or urllib.parse.urlsplit(url).scheme not in schemes:
         raise ValueError(f"url={url!r} must be an http://, https:// or file:// URL")
     home = get_data_home(data_home)
     dataset_dir = home / "fsdd"
