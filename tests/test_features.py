@@ -169,6 +169,15 @@ def test_each_clip_depends_on_itself_alone(fixed, transformer):
         assert batch[5].min() < batch.max() - 80.5
 
 
+@pytest.mark.parametrize("n_samples", [4, 100, 700])
+def test_batch_independence_down_to_one_frame(n_samples):
+    X = np.random.default_rng(1).standard_normal((9, n_samples))
+    transformer = MFCCTransformer(sr=SR, n_fft=256, hop_length=64, n_mels=20)
+    batch = transformer.transform(X)
+    for i in range(len(X)):
+        np.testing.assert_array_equal(batch[i], transformer.transform(X[i : i + 1])[0])
+
+
 def test_librosa_batch_call_leaks_between_clips(fixed):
     """Why per-clip dB is needed: librosa's batch call floors a quiet clip."""
     X = np.stack([fixed[0] * 1e-4, fixed[1]])
