@@ -1,0 +1,440 @@
+"""Audio feature transformers: clips in, 2-D time-frequency maps out.
+
+Both transformers are stateless (nothing is learned in ``fit``), take every
+librosa parameter as a plain constructor argument so that ``GridSearchCV`` can
+tune the front end, and compute each clip's features from that clip alone.
+
+The signal maths lives in :mod:`skcnn._dsp` (imported when a transform runs,
+so ``import skcnn.features`` does not load torch).
+"""
+
+from numbers import Integral, Real
+
+import librosa
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._validation import check_audio, to_float32
+
+__all__ = ["SpectrogramTransformer", "MFCCTransformer"]
+
+# librosa.feature.delta's default window (frames).
+_DELTA_WIDTH = 9
+
+
+class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
+    """Shared machinery: parameter checks, chunked transform, tags."""
+
+    _parameter_constraints: dict = {
+        "sr": [Interval(Real, 0, None, closed="neither")],
+        "n_fft": [Interval(Integral, 1, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "win_length": [Interval(Integral, 1, None, closed="left"), None],
+        "window": [str, tuple, Real, callable, "array-like"],
+        "center": ["boolean"],
+        "fmin": [Interval(Real, 0, None, closed="left")],
+        "fmax": [Interval(Real, 0, None, closed="neither"), None],
+        "top_db": [Interval(Real, 0, None, closed="left"), None],
+        "duration": [Interval(Real, 0, None, closed="neither"), None],
+        "device": [str],
+        "verbose": ["verbose"],
+    }
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and the audio; nothing is learned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), or list of 1-D arrays
+            Audio clips.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            This transformer.
+        """
+        self._front_end()
+        clips = check_audio(X, length=self._length())
+        for start in range(0, clips.shape[0], 1024):
+            to_float32(clips[start : start + 1024], start=start)
+        return self
+
+    def transform(self, X):
+        """Compute the time-frequency maps of every clip.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), or list of 1-D arrays
+            Audio clips: float samples, or integer PCM (scaled to [-1, 1]).
+            A list of clips of different lengths needs ``duration``.
+
+        Returns
+        -------
+        maps : ndarray of shape (n_clips, n_channels_out, n_bins, n_frames), dtype float32
+            One map per clip and channel.
+        """
+        self._validate_params()
+        front_end = self._front_end()
+        length = self._length()
+        clips = check_audio(X, length=length)
+        n_clips, n_channels, n_samples = clips.shape
+        n_samples = length or n_samples
+        n_frames = front_end.n_frames(n_samples)
+        if n_frames < 1:
+            raise ValueError(
+                f"the clips have {n_samples} samples, fewer than n_fft={self.n_fft}, "
+                "which center=False needs for one frame; use center=True, a smaller "
+                "n_fft or a longer `duration`."
+            )
+        self._check_frames(n_frames)
+        out = np.empty(
+            (n_clips, self._channels_out(front_end, n_channels), front_end.n_bins, n_frames),
+            dtype=np.float32,
+        )
+        chunk = front_end.chunk_size(n_channels, n_samples)
+        starts = range(0, n_clips, chunk)
+        if self.verbose and len(starts) > 1:
+            from tqdm.auto import tqdm  # tqdm comes with skorch
+
+            starts = tqdm(starts, desc=type(self).__name__, unit="chunk")
+        for start in starts:
+            stop = min(start + chunk, n_clips)
+            x = to_float32(clips[start:stop], start=start, length=length)
+            out[start:stop] = self._postprocess(front_end(x))
+        return out
+
+    def _length(self):
+        """Samples per clip set by ``duration``, or None."""
+        if self.duration is None:
+            return None
+        return max(1, int(round(self.duration * self.sr)))
+
+    def _win_length(self):
+        win_length = self.n_fft if self.win_length is None else self.win_length
+        if win_length > self.n_fft:
+            raise ValueError(
+                f"win_length={self.win_length} must be at most n_fft={self.n_fft}."
+            )
+        return win_length
+
+    def _frequency_range(self):
+        nyquist = self.sr / 2
+        fmax = nyquist if self.fmax is None else self.fmax
+        if fmax > nyquist:
+            raise ValueError(
+                f"fmax={self.fmax} must be at most sr / 2 = {nyquist} Hz (sr={self.sr})."
+            )
+        if self.fmin >= fmax:
+            raise ValueError(f"fmin={self.fmin} must be below fmax={fmax} Hz.")
+        return self.fmin, fmax
+
+    def _mel_basis(self, n_mels):
+        from . import _dsp
+
+        fmin, fmax = self._frequency_range()
+        return _dsp.mel_filters(
+            sr=self.sr, n_fft=self.n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax
+        )
+
+    def _make_front_end(self, output, **filters):
+        from . import _dsp
+
+        return _dsp.TimeFrequency(
+            n_fft=self.n_fft,
+            hop_length=self.hop_length,
+            window=_dsp.make_window(self.window, self._win_length(), self.n_fft),
+            center=self.center,
+            output=output,
+            top_db=self.top_db,
+            device=_dsp.resolve_device(self.device),
+            **filters,
+        )
+
+    def _check_frames(self, n_frames):
+        """Hook: refuse frame counts the subclass cannot handle."""
+
+    def _channels_out(self, front_end, n_channels):
+        return front_end.channels_out(n_channels)
+
+    def _postprocess(self, maps):
+        return maps
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+class SpectrogramTransformer(_BaseTimeFrequency):
+    """Short-time Fourier spectrogram of each clip, on a linear or mel axis.
+
+    The numbers equal librosa's for each clip (``librosa.stft``,
+    ``librosa.feature.melspectrogram``, ``librosa.power_to_db``) within float32
+    rounding, and each clip's dB scaling depends on that clip alone. The STFT
+    runs batched with ``torch.stft`` on ``device``, in chunks of clips so that
+    memory stays bounded.
+
+    Parameters
+    ----------
+    sr : float, default=22050
+        Sample rate of the clips, in Hz.
+    n_fft : int, default=2048
+        FFT length (frame length), in samples.
+    hop_length : int, default=512
+        Samples between successive frames.
+    win_length : int, default=None
+        Window length, at most ``n_fft``; None means ``n_fft``.
+    window : str, tuple or array-like, default='hann'
+        Any window ``librosa.filters.get_window`` accepts.
+    center : bool, default=True
+        Pad ``n_fft // 2`` zeros at both ends so that frame ``t`` is centred at
+        sample ``t * hop_length``. With False, clips need at least ``n_fft``
+        samples.
+    n_mels : int, default=None
+        Number of mel bands; None keeps the linear frequency axis
+        (``1 + n_fft // 2`` bins).
+    fmin : float, default=0.0
+        Lowest mel-band frequency, in Hz.
+    fmax : float, default=None
+        Highest mel-band frequency, at most ``sr / 2``; None means ``sr / 2``.
+    top_db : float or None, default=80.0
+        For ``output='db'``: floor, in dB below each clip's own maximum.
+    output : {'magnitude', 'power', 'db', 'complex'}, default='db'
+        'magnitude' is ``|S|``, 'power' ``|S| ** 2``, 'db' the power in
+        decibels (``librosa.power_to_db`` with ``ref=1.0``), 'complex' two
+        channels per input channel, real and imaginary (linear axis only).
+    duration : float, default=None
+        If given, every clip is zero-padded or cropped to this many seconds
+        (``round(duration * sr)`` samples). Required for clips of different
+        lengths.
+    device : str, default='cpu'
+        Torch device for the maths: 'cpu', 'cuda' or 'cuda:N'.
+    verbose : int, default=0
+        Show a progress bar over chunks for long inputs.
+
+    See Also
+    --------
+    MFCCTransformer : Mel-frequency cepstral coefficients.
+
+    Notes
+    -----
+    Input: ``(n_clips, n_samples)`` float or integer PCM arrays,
+    ``(n_clips, n_channels, n_samples)``, or a list of 1-D clips. Output:
+    float32 ``(n_clips, n_channels_out, n_bins, n_frames)`` with
+    ``n_frames = 1 + n_samples // hop_length`` when ``center=True`` and
+    ``1 + (n_samples - n_fft) // hop_length`` otherwise. For 'complex',
+    the channels are ordered (channel 0 real, channel 0 imaginary, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcnn import SpectrogramTransformer
+    >>> clips = np.random.default_rng(0).standard_normal((4, 8000)).astype(np.float32)
+    >>> SpectrogramTransformer(sr=8000, n_fft=512, hop_length=128, n_mels=40).fit_transform(clips).shape
+    (4, 1, 40, 63)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseTimeFrequency._parameter_constraints,
+        "n_mels": [Interval(Integral, 1, None, closed="left"), None],
+        "output": [StrOptions({"magnitude", "power", "db", "complex"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        sr=22050,
+        n_fft=2048,
+        hop_length=512,
+        win_length=None,
+        window="hann",
+        center=True,
+        n_mels=None,
+        fmin=0.0,
+        fmax=None,
+        top_db=80.0,
+        output="db",
+        duration=None,
+        device="cpu",
+        verbose=0,
+    ):
+        self.sr = sr
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.win_length = win_length
+        self.window = window
+        self.center = center
+        self.n_mels = n_mels
+        self.fmin = fmin
+        self.fmax = fmax
+        self.top_db = top_db
+        self.output = output
+        self.duration = duration
+        self.device = device
+        self.verbose = verbose
+
+    def _front_end(self):
+        mel_basis = None
+        if self.n_mels is not None:
+            if self.output == "complex":
+                raise ValueError(
+                    f"output='complex' needs a linear frequency axis (n_mels=None); "
+                    f"got n_mels={self.n_mels}."
+                )
+            mel_basis = self._mel_basis(self.n_mels)
+        return self._make_front_end(self.output, mel_basis=mel_basis)
+
+
+class MFCCTransformer(_BaseTimeFrequency):
+    """Mel-frequency cepstral coefficients of each clip, with optional deltas.
+
+    Equal to ``librosa.feature.mfcc`` for each clip (dB mel spectrogram with
+    ``librosa.power_to_db``'s per-clip ``top_db`` floor, then the orthonormal
+    DCT-II) within float32 rounding. Deltas (``librosa.feature.delta``) are
+    stacked as extra channels.
+
+    Parameters
+    ----------
+    sr : float, default=22050
+        Sample rate of the clips, in Hz.
+    n_mfcc : int, default=13
+        Number of coefficients kept, at most ``n_mels``.
+    n_fft : int, default=2048
+        FFT length (frame length), in samples.
+    hop_length : int, default=512
+        Samples between successive frames.
+    win_length : int, default=None
+        Window length, at most ``n_fft``; None means ``n_fft``.
+    window : str, tuple or array-like, default='hann'
+        Any window ``librosa.filters.get_window`` accepts.
+    center : bool, default=True
+        Pad ``n_fft // 2`` zeros at both ends, as librosa does.
+    n_mels : int, default=128
+        Number of mel bands the DCT is taken over.
+    fmin : float, default=0.0
+        Lowest mel-band frequency, in Hz.
+    fmax : float, default=None
+        Highest mel-band frequency, at most ``sr / 2``; None means ``sr / 2``.
+    top_db : float or None, default=80.0
+        Floor of the dB mel spectrogram, below each clip's own maximum.
+    lifter : float, default=0
+        Cepstral liftering coefficient (0: none), as in librosa.
+    deltas : {0, 1, 2}, default=0
+        Add the first (1) or first and second (2) time derivatives
+        (``librosa.feature.delta``, width 9) as extra channels.
+    duration : float, default=None
+        If given, every clip is zero-padded or cropped to this many seconds.
+        Required for clips of different lengths.
+    device : str, default='cpu'
+        Torch device for the maths: 'cpu', 'cuda' or 'cuda:N'.
+    verbose : int, default=0
+        Show a progress bar over chunks for long inputs.
+
+    See Also
+    --------
+    SpectrogramTransformer : Linear or mel spectrograms.
+
+    Notes
+    -----
+    Output: float32 ``(n_clips, n_channels * (1 + deltas), n_mfcc, n_frames)``,
+    channels ordered (coefficients of every input channel, then their deltas,
+    then the second deltas). With deltas, clips need at least 9 frames.
+
+    Examples
+    --------
+    51,200 samples with ``n_fft=512``, ``hop_length=512`` and ``center=False``
+    give 100 frames of 13 coefficients:
+
+    >>> import numpy as np
+    >>> from skcnn import MFCCTransformer
+    >>> clip = np.random.default_rng(0).standard_normal((1, 51200)).astype(np.float32)
+    >>> mfcc = MFCCTransformer(sr=22050, n_fft=512, hop_length=512, n_mels=40, center=False)
+    >>> mfcc.fit_transform(clip).shape
+    (1, 1, 13, 100)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseTimeFrequency._parameter_constraints,
+        "n_mfcc": [Interval(Integral, 1, None, closed="left")],
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+        "lifter": [Interval(Real, 0, None, closed="left")],
+        "deltas": [Interval(Integral, 0, 2, closed="both")],
+    }
+
+    def __init__(
+        self,
+        *,
+        sr=22050,
+        n_mfcc=13,
+        n_fft=2048,
+        hop_length=512,
+        win_length=None,
+        window="hann",
+        center=True,
+        n_mels=128,
+        fmin=0.0,
+        fmax=None,
+        top_db=80.0,
+        lifter=0,
+        deltas=0,
+        duration=None,
+        device="cpu",
+        verbose=0,
+    ):
+        self.sr = sr
+        self.n_mfcc = n_mfcc
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.win_length = win_length
+        self.window = window
+        self.center = center
+        self.n_mels = n_mels
+        self.fmin = fmin
+        self.fmax = fmax
+        self.top_db = top_db
+        self.lifter = lifter
+        self.deltas = deltas
+        self.duration = duration
+        self.device = device
+        self.verbose = verbose
+
+    def _front_end(self):
+        from . import _dsp
+
+        if self.n_mfcc > self.n_mels:
+            raise ValueError(
+                f"n_mfcc={self.n_mfcc} must be at most n_mels={self.n_mels}."
+            )
+        return self._make_front_end(
+            "db",
+            mel_basis=self._mel_basis(self.n_mels),
+            dct=_dsp.dct_matrix(self.n_mfcc, self.n_mels),
+            lifter=self.lifter,
+        )
+
+    def _check_frames(self, n_frames):
+        if self.deltas and n_frames < _DELTA_WIDTH:
+            raise ValueError(
+                f"deltas={self.deltas} needs at least {_DELTA_WIDTH} frames per clip "
+                f"(librosa.feature.delta's width); the clips give {n_frames}. Use "
+                "longer clips (`duration`), a smaller hop_length, or deltas=0."
+            )
+
+    def _channels_out(self, front_end, n_channels):
+        return n_channels * (1 + self.deltas)
+
+    def _postprocess(self, maps):
+        if not self.deltas:
+            return maps
+        stacked = [maps]
+        for order in range(1, self.deltas + 1):
+            stacked.append(
+                librosa.feature.delta(maps, width=_DELTA_WIDTH, order=order, axis=-1)
+            )
+        return np.concatenate(stacked, axis=1)
