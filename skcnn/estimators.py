@@ -305,7 +305,13 @@ class _CNNMixin:
                 "n_outputs": self.n_outputs_,
                 **kwargs,
             }
-        self.module_ = self.initialized_instance(module, kwargs)
+        module = self.initialized_instance(module, kwargs)
+        if getattr(self, "init_context_", None) is None:
+            # called directly (e.g. by skcnn.inspection on an unfitted clone)
+            with self._current_init_context("module"):
+                self.module_ = module
+        else:
+            self.module_ = module
         return self
 
     def get_dataset(self, X, y=None):
