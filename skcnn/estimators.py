@@ -458,7 +458,9 @@ class _CNNMixin:
 
     def _predict_raw(self, X):
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)[0]
+        if not isinstance(X, torch.utils.data.Dataset):
+            X = self._validate_X(X, reset=False)[0]
+        # else: skorch's scoring callbacks pass the internal dataset back
         with self._device_resolved():
             return NeuralNet.predict_proba(self, X)
 
@@ -698,6 +700,10 @@ class CNNClassifier(_CNNMixin, NeuralNetClassifier):
             The labels.
         """
         index = self._predict_raw(X).argmax(axis=1)
+        if isinstance(X, torch.utils.data.Dataset):
+            # skorch's scoring callbacks (EpochScoring('accuracy'), ...) pass
+            # the internal dataset, whose targets are the encoded labels
+            return index
         return self.classes_[index]
 
     def __sklearn_tags__(self):

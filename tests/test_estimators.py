@@ -1,0 +1,406 @@
+"""Tests of CNNClassifier, CNNRegressor and the tensor-slice batch path."""
+
+import io
+import os
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.class_weight import compute_class_weight
+from skorch.callbacks import EpochScoring, LRScheduler
+
+from skcnn import CNNClassifier, CNNRegressor
+from skcnn._data import TensorBatchIterator, TensorDataset
+
+TINY = dict(n_filters=(4,), hidden_units=(8,), max_epochs=4, random_state=0)
+
+
+def make_images(n=60, n_classes=3, shape=(1, 8, 8), seed=0):
+    """Noise images whose mean level tells the class."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % n_classes
+    X = rng.normal(size=(n, *shape)).astype(np.float32) + y.reshape(
+        (-1,) + (1,) * len(shape)
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted_clf():
+    X, y = make_images()
+    labels = np.array(["cat", "dog", "emu"])[y]
+    clf = CNNClassifier(**{**TINY, "max_epochs": 20, "lr": 1e-2})
+    return clf.fit(X, labels), X, labels
+
+
+# ------------------------------------------------------------ classification
+def test_string_labels_proba_and_predict(fitted_clf):
+    clf, X, labels = fitted_clf
+    assert clf.classes_.tolist() == ["cat", "dog", "emu"]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    pred = clf.predict(X)
+    assert pred.dtype == labels.dtype
+    np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=1)])
+    assert clf.score(X, labels) > 0.8
+
+
+def test_integer_labels_with_gaps():
+    X, y = make_images()
+    labels = np.array([-7, 3, 100])[y]
+    clf = CNNClassifier(**TINY).fit(X, labels)
+    assert clf.classes_.tolist() == [-7, 3, 100]
+    assert set(clf.predict(X)) <= {-7, 3, 100}
+    assert clf.module_.head[-1].out_features == 3
+
+
+@pytest.mark.parametrize(
+    "shape, conv",
+    [((50,), torch.nn.Conv1d), ((2, 50), torch.nn.Conv1d),
+     ((1, 8, 8), torch.nn.Conv2d)],
+)
+def test_rank_picks_convolution(shape, conv):
+    X, y = make_images(shape=shape)
+    clf = CNNClassifier(**TINY).fit(X, y)
+    assert type(clf.module_.features[0]) is conv
+    expected = (1, *shape) if len(shape) == 1 else shape
+    assert clf.input_shape_ == expected
+    assert clf.n_features_in_ == X.shape[1]
+    assert clf.predict(X).shape == (len(X),)
+
+
+def test_lenet5_architecture():
+    X, y = make_images(shape=(1, 13, 16))
+    clf = CNNClassifier(architecture="lenet5", max_epochs=2, random_state=0)
+    clf.fit(X, y)
+    assert type(clf.module_).__name__ == "LeNet5"
+    assert clf.predict_proba(X).shape == (len(X), 3)
+
+
+def test_class_weight():
+    X, y = make_images(n=40, n_classes=2)
+    y[:30] = 0
+    clf = CNNClassifier(**TINY, class_weight="balanced").fit(X, y)
+    expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+    np.testing.assert_allclose(clf.criterion_.weight.numpy(), expected, rtol=1e-6)
+    clf = CNNClassifier(**TINY, class_weight={0: 1.0, 1: 5.0}).fit(X, y)
+    np.testing.assert_allclose(clf.criterion_.weight.numpy(), [1.0, 5.0])
+    assert CNNClassifier(**TINY).fit(X, y).criterion_.weight is None
+
+
+# ----------------------------------------------------------------- regression
+@pytest.mark.parametrize("n_targets", [None, 1, 3])
+def test_regressor_target_shapes(n_targets):
+    X, _ = make_images(shape=(1, 32))
+    base = X.mean(axis=(1, 2))
+    y = base if n_targets is None else np.tile(base[:, None], (1, n_targets))
+    reg = CNNRegressor(**{**TINY, "max_epochs": 30, "lr": 1e-2}).fit(X, y)
+    pred = reg.predict(X)
+    assert pred.shape == y.shape
+    assert pred.dtype == np.float64
+    assert reg.n_outputs_ == (1 if n_targets is None else n_targets)
+    losses = reg.history[:, "train_loss"]
+    assert losses[-1] < losses[0]
+    assert not hasattr(reg, "predict_proba")
+
+
+# ----------------------------------------------------------- reproducibility
+def test_same_seed_same_predictions_other_seed_other_model():
+    X, y = make_images()
+    params = dict(TINY, dropout=0.3)
+    a = CNNClassifier(**params).fit(X, y).predict_proba(X)
+    b = CNNClassifier(**params).fit(X, y).predict_proba(X)
+    c = CNNClassifier(**{**params, "random_state": 1}).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_global_torch_rng_untouched():
+    X, y = make_images()
+    before = torch.random.get_rng_state()
+    CNNClassifier(**TINY).fit(X, y)
+    assert torch.equal(before, torch.random.get_rng_state())
+
+
+def test_refit_is_reproducible_and_clone_is_unfitted(fitted_clf):
+    clf, X, labels = fitted_clf
+    twin = clone(clf)
+    assert not hasattr(twin, "module_") and not twin.initialized_
+    assert twin.get_params()["n_filters"] == clf.n_filters
+    np.testing.assert_array_equal(
+        twin.fit(X, labels).predict_proba(X), clf.predict_proba(X)
+    )
+
+
+def test_early_stopping_split_is_seeded():
+    X, y = make_images()
+    params = dict(TINY, early_stopping=True, max_epochs=6)
+    a = CNNClassifier(**params).fit(X, y).predict_proba(X)
+    b = CNNClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------ early stopping
+def test_no_validation_split_by_default():
+    X, y = make_images()
+    clf = CNNClassifier(**TINY).fit(X, y)
+    assert clf.history[-1, "train_batch_count"] == 1  # all 60 rows, batch 64
+    assert "valid_loss" not in clf.history[-1]
+    assert "early_stopping" not in dict(clf.callbacks_)
+
+
+def test_early_stopping_stops_and_restores_best():
+    X, y = make_images()
+    clf = CNNClassifier(**{**TINY, "max_epochs": 200, "lr": 0.05},
+                        early_stopping=True, validation_fraction=0.2,
+                        n_iter_no_change=3)
+    clf.fit(X, y)
+    history = clf.history
+    assert len(history) < 200
+    assert sum(history[-1, "batches"][i]["valid_batch_size"]
+               for i in range(len(history[-1, "batches"]))
+               if "valid_batch_size" in history[-1, "batches"][i]) == 12
+    callback = dict(clf.callbacks_)["early_stopping"]
+    assert callback.load_best and callback.patience == 3
+    best = int(np.argmin(history[:, "valid_loss"]))
+    assert len(history) - 1 - best == 3  # stopped 3 epochs after the best
+    # the restored weights give the best epoch's validation loss
+    assert history[best, "valid_loss"] == min(history[:, "valid_loss"])
+    assert callback.best_epoch_ == best + 1
+
+
+# ------------------------------------------------------------------- skorch
+def test_skorch_prefixes_and_callbacks():
+    X, y = make_images()
+    clf = CNNClassifier(
+        **TINY,
+        optimizer=torch.optim.SGD,
+        optimizer__momentum=0.9,
+        module__hidden_units=(5,),
+        callbacks=[("lr", LRScheduler(policy="StepLR", step_size=1, gamma=0.5)),
+                   ("train_acc", EpochScoring("accuracy", on_train=True,
+                                              name="train_acc"))],
+    ).fit(X, y)
+    assert isinstance(clf.optimizer_, torch.optim.SGD)
+    assert clf.optimizer_.param_groups[0]["momentum"] == 0.9
+    assert clf.module_.head[0].out_features == 5
+    assert "train_acc" in clf.history[-1]
+    assert clf.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.5**4)
+    assert "callbacks__lr__gamma" in clf.get_params()
+
+
+def test_set_params_reinitializes(fitted_clf):
+    clf, X, labels = fitted_clf
+    clf = clone(clf).fit(X, labels)
+    clf.set_params(module__hidden_units=(3,))
+    assert clf.module_.head[0].out_features == 3
+    clf.set_params(kernel_size=5).fit(X, labels)
+    assert clf.module_.features[0].kernel_size == (5, 5)
+    assert clf.get_params()["kernel_size"] == 5
+
+
+def test_partial_fit_continues():
+    X, y = make_images()
+    clf = CNNClassifier(**TINY).partial_fit(X, y)
+    weights = clf.module_.head[-1].weight.detach().clone()
+    clf.partial_fit(X, y)
+    assert len(clf.history) == 2 * TINY["max_epochs"]
+    assert not torch.equal(weights, clf.module_.head[-1].weight)
+    with pytest.raises(ValueError, match="labels not seen"):
+        clf.partial_fit(X, y + 10)
+
+
+def test_device_auto(fitted_clf):
+    clf, _, _ = fitted_clf
+    assert clf.device == "auto"
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert next(clf.module_.parameters()).device.type == expected
+
+
+# ---------------------------------------------------------------- persistence
+def test_pickle_and_joblib_round_trips(fitted_clf, tmp_path):
+    clf, X, _ = fitted_clf
+    expected = clf.predict_proba(X)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), expected)
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    again = joblib.load(tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(again.predict_proba(X), expected)
+    np.testing.assert_array_equal(again.predict(X), clf.predict(X))
+
+
+def test_fit_writes_no_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    X, y = make_images()
+    CNNClassifier(**TINY, early_stopping=True).fit(X, y)
+    CNNRegressor(**TINY).fit(X, y.astype(float))
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.gpu
+def test_gpu_model_loads_on_cpu(monkeypatch):
+    X, y = make_images()
+    clf = CNNClassifier(**TINY, device="cuda").fit(X, y)
+    expected = clf.predict_proba(X)
+    buffer = io.BytesIO()
+    pickle.dump(clf, buffer)
+    buffer.seek(0)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="no CUDA devices"):
+        again = pickle.load(buffer)
+    assert next(again.module_.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(again.predict_proba(X), expected, atol=1e-5)
+
+
+@pytest.mark.gpu
+def test_auto_device_model_from_gpu_loads_on_cpu(monkeypatch):
+    X, y = make_images()
+    clf = CNNClassifier(**TINY).fit(X, y)
+    assert next(clf.module_.parameters()).device.type == "cuda"
+    expected = clf.predict_proba(X)
+    data = pickle.dumps(clf)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    again = pickle.loads(data)
+    assert again.device == "auto"
+    assert next(again.module_.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(again.predict_proba(X), expected, atol=1e-5)
+
+
+# ---------------------------------------------------------------- grid search
+def test_grid_search_same_scores_with_one_and_two_jobs():
+    """n_jobs=1 and n_jobs=2 give identical scores.
+
+    oneDNN's convolution gradients round differently with different numbers
+    of threads, so the comparison gives every fit the same thread count:
+    joblib's workers get ``cpu_count // n_jobs`` threads each, and the
+    sequential search runs with as many.
+    """
+    X, y = make_images(n=48, n_classes=2)
+    X_cp = X.copy()
+    pipe = Pipeline([("scale", FunctionTransformer(np.negative)),
+                     ("cnn", CNNClassifier(**TINY))])
+    grid = {"cnn__kernel_size": [3, 5], "cnn__pooling": ["max", "avg"],
+            "cnn__dropout": [0.0, 0.3], "cnn__lr": [1e-3, 1e-2]}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
+    try:
+        sequential = GridSearchCV(pipe, grid, cv=2, n_jobs=1).fit(X, y)
+    finally:
+        torch.set_num_threads(threads)
+    parallel = GridSearchCV(pipe, grid, cv=2, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(sequential.cv_results_["mean_test_score"],
+                                  parallel.cv_results_["mean_test_score"])
+    assert len(parallel.cv_results_["mean_test_score"]) == 16
+    np.testing.assert_array_equal(X, X_cp)
+
+
+def test_skorch_scoring_callbacks_see_encoded_labels():
+    """EpochScoring('accuracy') on string labels scores encoded predictions."""
+    X, y = make_images()
+    labels = np.array(["a", "b", "c"])[y]
+    clf = CNNClassifier(**{**TINY, "max_epochs": 20, "lr": 1e-2}, callbacks=[
+        ("train_acc", EpochScoring("accuracy", on_train=True, name="train_acc"))
+    ]).fit(X, labels)
+    assert clf.history[-1, "train_acc"] > 0.8
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "change, match",
+    [(lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 5, np.nan, X), y),
+      "NaN"),
+     (lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 5, np.inf, X), y),
+      "infinity"),
+     (lambda X, y: (X[:-1], y), "inconsistent numbers of samples"),
+     (lambda X, y: (X, np.zeros_like(y)), "single class"),
+     (lambda X, y: (X[..., None], y), "X has 5 dimensions"),
+     (lambda X, y: (X[:, 0, 0, 0], y), "Expected 2D array, got 1D array")],
+)
+def test_bad_input(change, match):
+    X, y = change(*make_images())
+    with pytest.raises(ValueError, match=match):
+        CNNClassifier(**TINY).fit(X, y)
+
+
+def test_nan_in_regression_target():
+    X, _ = make_images()
+    y = np.ones(len(X))
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        CNNRegressor(**TINY).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [(dict(pooling="min"), "'pooling' parameter of CNNClassifier must be"),
+     (dict(activation="swish"), "'activation' parameter of CNNClassifier"),
+     (dict(dropout=-0.1), "'dropout' parameter of CNNClassifier must be a float"),
+     (dict(lr=0.0), "'lr' parameter of CNNClassifier must be a float in the range"),
+     (dict(lr=-1.0), "'lr' parameter"),
+     (dict(n_filters=(8, 0)), r"n_filters=\(8, 0\) must be a tuple of positive"),
+     (dict(validation_fraction=1.0), "'validation_fraction' parameter"),
+     (dict(kernel_size=(3, 3, 3)), "kernel_size=.* tuple of 2 ints"),
+     (dict(early_stopping=True, train_split=lambda ds, y: (ds, None)),
+      "early_stopping=True takes its own validation split")],
+)
+def test_bad_parameters(params, match):
+    X, y = make_images()
+    with pytest.raises(ValueError, match=match):
+        CNNClassifier(**{**TINY, **params}).fit(X, y)
+
+
+def test_too_small_input_is_a_clear_error():
+    X, y = make_images(shape=(1, 4, 4))
+    with pytest.raises(ValueError, match="too small: convolution block 1"):
+        CNNClassifier(**{**TINY, "n_filters": (4, 4)}, kernel_size=3,
+                      padding="valid", pooling=None).fit(X, y)
+
+
+def test_predict_checks_shape_and_fitted(fitted_clf):
+    clf, X, _ = fitted_clf
+    with pytest.raises(ValueError, match=r"samples of shape \(1, 8, 9\)"):
+        clf.predict(np.zeros((2, 1, 8, 9), dtype=np.float32))
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        CNNClassifier().predict(X)
+
+
+def test_nan_loss_stops_training():
+    X, _ = make_images()
+    y = np.full(len(X), 1e30)
+    with pytest.raises(ValueError, match="The training loss became (inf|nan)"):
+        CNNRegressor(**TINY).fit(X, y)
+
+
+# ------------------------------------------------------ tensor-slice batches
+def test_tensor_batches_are_seeded_shuffled_slices():
+    X = torch.arange(10.0).reshape(10, 1)
+    y = torch.arange(10)
+    data = TensorDataset(X, y)
+    it = TensorBatchIterator(data, batch_size=4, shuffle=True, seed=0)
+    assert len(it) == 3
+    epoch1, epoch2 = list(it), list(it)
+    assert [len(xb) for xb, _ in epoch1] == [4, 4, 2]
+    rows1 = torch.cat([yb for _, yb in epoch1])
+    rows2 = torch.cat([yb for _, yb in epoch2])
+    assert sorted(rows1.tolist()) == list(range(10))
+    assert not torch.equal(rows1, rows2)  # a new permutation every epoch
+    for xb, yb in epoch1:
+        assert torch.equal(xb[:, 0].long(), yb)  # X and y stay aligned
+    again = TensorBatchIterator(data, batch_size=4, shuffle=True, seed=0)
+    assert torch.equal(torch.cat([yb for _, yb in again]), rows1)
+    ordered = TensorBatchIterator(data, batch_size=4, drop_last=True)
+    assert torch.equal(torch.cat([yb for _, yb in ordered]), torch.arange(8))
+
+
+def test_tensor_dataset_checks_lengths():
+    with pytest.raises(ValueError, match="different lengths: 3 and 2"):
+        TensorDataset(torch.zeros(3, 1), torch.zeros(2))
