@@ -392,7 +392,10 @@ class _CNNMixin:
     @contextmanager
     def _seeded(self):
         device = torch.device(self._torch_device())
-        cuda = [device] if device.type == "cuda" else []
+        cuda = []
+        if device.type == "cuda":
+            index = device.index
+            cuda = [torch.cuda.current_device() if index is None else index]
         with torch.random.fork_rng(devices=cuda):
             torch.manual_seed(self._seeds[0])
             yield
