@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.class_weight import compute_class_weight
-from skorch.callbacks import EpochScoring, LRScheduler
+from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRScheduler
 
 from skcnn import CNNClassifier, CNNRegressor
 from skcnn._data import TensorBatchIterator, TensorDataset
@@ -194,6 +194,17 @@ def test_skorch_prefixes_and_callbacks():
     assert "train_acc" in clf.history[-1]
     assert clf.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.5**4)
     assert "callbacks__lr__gamma" in clf.get_params()
+
+
+def test_user_checkpoint_and_early_stopping_callbacks(tmp_path, capsys):
+    X, y = make_images()
+    clf = CNNClassifier(**{**TINY, "max_epochs": 50}, callbacks=[
+        Checkpoint(monitor="train_loss_best", dirname=str(tmp_path)),
+        EarlyStopping(monitor="train_loss", patience=2, threshold=0.5),
+    ]).fit(X, y)
+    assert len(clf.history) < 50
+    assert (tmp_path / "params.pt").exists()
+    assert capsys.readouterr().out == ""  # verbose=0 prints nothing
 
 
 def test_set_params_reinitializes(fitted_clf):
