@@ -21,7 +21,7 @@ import torch
 __all__ = ["TimeFrequency", "make_window", "mel_filters", "dct_matrix", "resolve_device"]
 
 # Bytes of complex STFT held at once; bounds the temporaries of one chunk.
-CHUNK_BYTES = 16 * 2**20
+CHUNK_BYTES = 8 * 2**20
 
 # librosa.power_to_db's defaults (ref=1.0, amin=1e-10).
 _AMIN = 1e-10
