@@ -13,7 +13,7 @@ Runs in well under a minute on 2 CPU cores.
 """
 
 # %%
-# Data: 300 half-second clips at 8 kHz, five classes.
+# Data: 240 half-second clips at 8 kHz, five classes.
 import time
 from pathlib import Path
 
@@ -26,9 +26,9 @@ from skcnn import CNNClassifier, SpectrogramTransformer
 from skcnn.datasets import AUDIO_CLASS_NAMES, make_audio_classification
 
 start = time.perf_counter()
-X, y = make_audio_classification(n_samples=300, sr=8000, duration=0.5, random_state=0)
+X, y = make_audio_classification(n_samples=240, sr=8000, duration=0.5, random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(
-    X, y, test_size=0.3, stratify=y, random_state=0
+    X, y, test_size=0.25, stratify=y, random_state=0
 )
 print(f"{len(X_train)} training and {len(X_test)} test clips of {X.shape[1]} samples")
 
@@ -37,7 +37,7 @@ print(f"{len(X_train)} training and {len(X_test)} test clips of {X.shape[1]} sam
 pipe = Pipeline(
     [
         ("features", SpectrogramTransformer(sr=8000, n_fft=256, hop_length=125, n_mels=32)),
-        ("cnn", CNNClassifier(n_filters=(8, 16), hidden_units=(32,), max_epochs=15,
+        ("cnn", CNNClassifier(n_filters=(8, 16), hidden_units=(32,), max_epochs=10,
                               batch_size=32, random_state=0)),
     ]
 )
