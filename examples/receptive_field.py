@@ -73,14 +73,14 @@ else:
     times = np.arange(spec.shape[1]) * features.hop_length / features.sr
     fig, ax = plt.subplots(figsize=(7, 3.5))
     ax.pcolormesh(times, freqs, spec, cmap="magma", shading="auto")
-    t0, f0 = 0.3, freqs[-1] - rf["rf_hertz"]
+    t0, f0 = 0.05, freqs[-1] - rf["rf_hertz"]  # over the word, at the top of the band
     ax.add_patch(Rectangle((t0, f0), rf["rf_seconds"], rf["rf_hertz"], fill=False,
                            edgecolor="cyan", lw=2,
                            label=f"receptive field: {rf['rf_seconds']:.3f} s x "
                                  f"{rf['rf_hertz']:.0f} Hz (widest, at the top)"))
     ax.set(xlabel="time (s)", ylabel="frequency (Hz, mel axis)",
            title="What one unit of the last convolution block sees")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper right")
     fig.tight_layout()
     out = Path("receptive_field.png").resolve()
     fig.savefig(out, dpi=80)

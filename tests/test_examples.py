@@ -35,7 +35,7 @@ def test_quickstart(tmp_path):
 
 def test_regression(tmp_path):
     out = _run("regression.py", tmp_path, timeout=600)
-    assert _value(out, "held-out R^2") > 0.8
+    assert _value(out, "held-out R^2") > 0.7  # 0.84 here; the mean scores 0
 
 
 def test_receptive_field(tmp_path):
