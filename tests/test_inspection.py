@@ -81,3 +81,75 @@ def test_printed_table_is_aligned_with_totals():
     assert len({len(line) for line in lines[:5]}) == 1  # header, rule, 3 layers
     assert [line.split()[0] for line in lines[2:5]] == ["conv2d_1", "maxpool2d_1", "conv2d_2"]
     assert "0.1045 s" in text and "344.5 Hz" in text
+
+
+# ------------------------------------------------------------- estimators, pipelines
+@pytest.fixture(scope="module")
+def clips():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((12, 8000)).astype(np.float32) * 0.1
+
+
+def test_describe_unfitted_pipeline_with_clips(clips):
+    from sklearn.pipeline import Pipeline
+
+    from skcnn import CNNClassifier
+    from skcnn.inspection import describe
+
+    pipe = Pipeline([("features", MFCCTransformer(sr=8000)),
+                     ("cnn", CNNClassifier(n_filters=(4, 8), hidden_units=(16,)))])
+    table = describe(pipe, X=clips, n_outputs=10)
+    convs = [row for row in table.rows if "conv" in row["layer"]]
+    assert [row["output_shape"] for row in convs] == [(4, 13, 16), (8, 7, 8)]
+    assert convs[0]["n_params"] == 4 * 9 + 4
+    assert table.rows[-1]["output_shape"] == (10,)
+    # rf after conv, pool, conv: 8 frames -> (8 - 1) * 512 + 2048 samples at 8 kHz
+    assert convs[1]["rf_frames"] == 8
+    assert convs[1]["rf_seconds"] == pytest.approx((7 * 512 + 2048) / 8000)
+    assert "rf_hertz" in convs[1] and convs[1]["rf_hertz"] is None
+    assert not hasattr(pipe["cnn"], "module_")  # describe leaves the estimator alone
+
+
+def test_describe_fitted_estimator_matches_its_parameters(clips):
+    from skcnn import CNNClassifier
+    from skcnn.inspection import describe
+
+    features = SpectrogramTransformer(sr=8000, n_fft=256, hop_length=128, n_mels=20)
+    X = features.transform(clips)
+    y = np.arange(len(X)) % 3
+    net = CNNClassifier(n_filters=(4,), hidden_units=(8,), max_epochs=1, random_state=0).fit(X, y)
+    table = describe(net, features)
+    n_params = sum(p.numel() for p in net.module_.parameters())
+    assert table.n_params == n_params
+    assert table.rows[-1]["output_shape"] == (3,)
+    assert table.receptive_field["rf_hertz"] > 0
+
+
+def test_describe_warns_when_the_field_is_too_small(clips):
+    from skcnn import CNNClassifier
+    from skcnn.inspection import describe
+
+    spec = SpectrogramTransformer(sr=8000, n_fft=256, hop_length=64, n_mels=40)
+    with pytest.warns(UserWarning, match="far smaller than the pattern.*0.5 s"):
+        table = describe(CNNClassifier(), spec, X=clips, target_seconds=0.5)
+    assert not table.covers(target_seconds=0.5)
+    assert table.covers(target_seconds=0.05)
+
+
+def test_describe_unfitted_without_input_is_a_clear_error():
+    from skcnn import CNNClassifier
+    from skcnn.inspection import describe
+
+    with pytest.raises(ValueError, match="not fitted: pass example input X"):
+        describe(CNNClassifier())
+
+
+def test_describe_raw_waveform_network():
+    from skcnn import CNNClassifier
+    from skcnn.inspection import describe
+
+    X = np.zeros((4, 400), dtype=np.float32)
+    table = describe(CNNClassifier(n_filters=(4,), kernel_size=9), X=X)
+    conv = table.rows[0]
+    assert conv["layer"].startswith("conv1d") and conv["rf_frames"] == 9
+    assert conv["rf_bins"] is None
