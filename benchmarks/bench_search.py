@@ -30,7 +30,11 @@ cache saves 45 times.
 Prints the times and the ratios n_jobs=1 / n_jobs=2 (target >= 1.3 on two
 cores) and uncached / cached. About 5 minutes per repeat on 2 shared cores.
 
-Usage: python benchmarks/bench_search.py [--repeats 1] [--n-clips 900]
+With ``--n-threads 1`` every fit runs on one torch thread, ``n_jobs=1``
+included: the speed-up then shows the parallel search alone, without the
+cost or gain of 2-thread fits.
+
+Usage: python benchmarks/bench_search.py [--repeats 1] [--n-clips 900] [--n-threads 1]
 """
 
 import argparse
@@ -63,12 +67,13 @@ def load_clips(n_clips, seed=0):
     return [fsdd.data[i] for i in keep], fsdd.target[keep]
 
 
-def make_search(n_jobs, memory):
+def make_search(n_jobs, memory, n_threads=None):
     pipe = Pipeline(
         [
             ("features", MFCCTransformer(sr=8000, duration=1.0)),
             ("cnn", CNNClassifier(n_filters=(8, 16), hidden_units=(32,),
-                                  max_epochs=5, random_state=0)),
+                                  max_epochs=5, random_state=0,
+                                  n_threads=n_threads)),
         ],
         memory=memory,
     )
@@ -81,11 +86,11 @@ def _warm_up():
     return True
 
 
-def timed(clips, y, n_jobs, cached):
+def timed(clips, y, n_jobs, cached, n_threads=None):
     with tempfile.TemporaryDirectory() as cache:
         memory = joblib.Memory(cache, verbose=0) if cached else None
         start = time.perf_counter()
-        search = make_search(n_jobs, memory).fit(clips, y)
+        search = make_search(n_jobs, memory, n_threads).fit(clips, y)
         seconds = time.perf_counter() - start
     assert len(search.cv_results_["mean_test_score"]) == 16
     return seconds, search.cv_results_["mean_test_score"]
@@ -95,6 +100,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--n-clips", type=int, default=900)
+    parser.add_argument("--n-threads", type=int, default=None,
+                        help="the estimators' n_threads (default None: see the docstring)")
     args = parser.parse_args()
 
     clips, y = load_clips(args.n_clips)
@@ -116,7 +123,7 @@ def main():
                 # right before it, as idle workers stop after 300 s
                 joblib.Parallel(n_jobs=n_jobs)(
                     joblib.delayed(_warm_up)() for _ in range(n_jobs))
-            seconds, scores[name] = timed(clips, y, n_jobs, cached)
+            seconds, scores[name] = timed(clips, y, n_jobs, cached, args.n_threads)
             times[name].append(seconds)
             print(f"  {name:28s} {seconds:7.1f} s", flush=True)
 
