@@ -45,6 +45,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+import torch
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
@@ -108,9 +109,12 @@ def main():
     print(f"{len(clips)} FSDD clips, 16 configurations x 3 folds = 48 fits per search, "
           f"{joblib.cpu_count()} cores, {args.repeats} repeat(s)")
 
+    front_end = MFCCTransformer(sr=8000, duration=1.0)
+    front_end.fit_transform(clips[:8])  # first-call set-up (filters, imports) not timed
     start = time.perf_counter()
-    MFCCTransformer(sr=8000, duration=1.0).fit_transform(clips[: len(clips) * 2 // 3])
-    print(f"front end alone, one fold's training part: {time.perf_counter() - start:.1f} s")
+    front_end.fit_transform(clips[: len(clips) * 2 // 3])
+    print(f"front end alone, one fold's training part: {time.perf_counter() - start:.2f} s "
+          f"({torch.get_num_threads()} torch threads)")
 
     runs = {"n_jobs=2, no cache": (2, False), "n_jobs=2, cached front end": (2, True),
             "n_jobs=1, no cache": (1, False)}
