@@ -14,7 +14,10 @@ add:
   unless it is asked for;
 - the fast batch path of :mod:`skcnn._data` (slices of one tensor on the
   device instead of per-sample collation);
-- ``device='auto'``.
+- ``device='auto'``;
+- an explicit torch thread count (``n_threads``) for reproducible,
+  non-oversubscribed searches, and no gradients, optimizer state or cached
+  predictions left on the device after ``fit`` (see ``docs/scaling.md``).
 """
 
 from contextlib import contextmanager
@@ -125,6 +128,17 @@ default='relu'
         Where to train and predict; 'auto' picks 'cuda' when a GPU is
         available and 'cpu' otherwise (resolved again when a pickled model
         is loaded, so a model trained on a GPU loads on a CPU machine).
+    n_threads : int or None, default=None
+        Number of torch (intra-op and MKL) threads during ``fit``,
+        ``partial_fit`` and prediction; torch's previous setting is restored
+        afterwards. None keeps the thread count of the process it runs in:
+        inside joblib's process workers (``GridSearchCV(n_jobs=k)``) that is
+        ``cpu_count // k``, inside a Dask worker process 1, in a plain
+        process all physical cores. Convolution gradients on a CPU round
+        differently with different thread counts, so bit-identical results
+        across ``n_jobs`` values and clusters need the same count
+        everywhere: give an int (1 is the safe choice for searches).
+        See ``docs/scaling.md``.
     verbose : int, default=0
         0 prints nothing; 1 prints skorch's table of epochs.
     **kwargs
@@ -146,6 +160,9 @@ _ATTRIBUTES_DOC = """
         The trained network.
     history_ : skorch.History
         Per-epoch losses and timings.
+    n_threads_ : int
+        Number of torch threads the last ``fit`` or ``partial_fit`` ran
+        with.
 """
 
 
@@ -189,6 +206,7 @@ class _CNNMixin:
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "device": [str, torch.device, None],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "verbose": ["verbose"],
         **{name: "no_validation" for name in _SKORCH_PARAMS},
     }
@@ -409,6 +427,81 @@ class _CNNMixin:
             torch.manual_seed(self._seeds[0])
             yield
 
+    @contextmanager
+    def _threads(self):
+        """Run torch with ``n_threads`` threads, restoring the old count."""
+        previous = torch.get_num_threads()
+        if self.n_threads is None or self.n_threads == previous:
+            yield previous
+            return
+        torch.set_num_threads(self.n_threads)
+        try:
+            yield self.n_threads
+        finally:
+            torch.set_num_threads(previous)
+
+    @contextmanager
+    def _training(self):
+        """Device, seeds and threads for training; tidy up afterwards.
+
+        Before training, optimizer state parked on the CPU by the previous
+        fit goes back to the parameters' device. Afterwards nothing that
+        prediction does not need stays on the device (see
+        :meth:`_release_training_state`).
+        """
+        with self._device_resolved(), self._seeded(), self._threads() as n:
+            self.n_threads_ = n
+            if self.initialized_:
+                self._move_optimizer_state(to_params=True)
+            try:
+                yield
+            finally:
+                self._release_training_state()
+
+    def _move_optimizer_state(self, to_params):
+        """Move optimizer state to its parameters' device or to the CPU."""
+        for name in self._optimizers:
+            optimizer = getattr(self, name + "_", None)
+            if optimizer is None:
+                continue
+            for param, state in optimizer.state.items():
+                device = param.device if to_params else torch.device("cpu")
+                for key, value in state.items():
+                    # Adam's scalar `step` lives on the CPU unless the
+                    # optimizer is capturable/fused; leave it where it is
+                    if (torch.is_tensor(value) and value.dim() > 0
+                            and value.device != device):
+                        state[key] = value.to(device)
+
+    def _release_training_state(self):
+        """Drop or offload what training left on the device.
+
+        Gradients are dropped, optimizer state (Adam's moments: twice the
+        weights) moves to the CPU (``partial_fit`` moves it back), early
+        stopping's copy of the best weights is dropped once restored, and
+        scoring callbacks' cached predictions are cleared. The training
+        tensors themselves live only in the fit loop's dataset and
+        iterators, which are gone by now. On a GPU, cached blocks go back to
+        the driver so that the next fit, in this process or another one
+        sharing the GPU, starts from the same memory level.
+        """
+        if not self.initialized_:
+            return
+        for name in self._modules:
+            module = getattr(self, name + "_", None)
+            if isinstance(module, torch.nn.Module):
+                module.zero_grad(set_to_none=True)
+        device = torch.device(self._torch_device())
+        if device.type != "cpu":
+            self._move_optimizer_state(to_params=False)
+        for _, callback in getattr(self, "callbacks_", []):
+            if isinstance(callback, EarlyStopping):
+                callback.best_model_weights_ = None
+            if isinstance(callback, EpochScoring):
+                callback.y_trues_, callback.y_preds_ = [], []
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+
     def fit(self, X, y, **fit_params):
         """Build the network for ``X`` and ``y`` and train it.
 
@@ -429,7 +522,7 @@ class _CNNMixin:
             The fitted estimator.
         """
         X, y = self._prepare_fit(X, y)
-        with self._device_resolved(), self._seeded():
+        with self._training():
             if not self.warm_start or not self.initialized_:
                 self.initialize()
             NeuralNet.partial_fit(self, X, y, _routing_method="fit", **fit_params)
@@ -464,7 +557,7 @@ class _CNNMixin:
             self._check_params()
             X, y = self._validate_X(X, y, reset=False)
             y = self._encode_targets(y, classes=None, reset=False)
-        with self._device_resolved(), self._seeded():
+        with self._training():
             NeuralNet.partial_fit(self, X, y, **fit_params)
         return self
 
@@ -473,7 +566,7 @@ class _CNNMixin:
         if not isinstance(X, torch.utils.data.Dataset):
             X = self._validate_X(X, reset=False)[0]
         # else: skorch's scoring callbacks pass the internal dataset back
-        with self._device_resolved():
+        with self._device_resolved(), self._threads():
             return NeuralNet.predict_proba(self, X)
 
     def forward(self, X, training=False, device="cpu"):
@@ -574,6 +667,7 @@ class CNNClassifier(_CNNMixin, NeuralNetClassifier):
         class_weight=None,
         random_state=None,
         device="auto",
+        n_threads=None,
         verbose=0,
         module=None,
         criterion=torch.nn.CrossEntropyLoss,
@@ -615,6 +709,7 @@ class CNNClassifier(_CNNMixin, NeuralNetClassifier):
         self.n_iter_no_change = n_iter_no_change
         self.class_weight = class_weight
         self.random_state = random_state
+        self.n_threads = n_threads
         self._drop_skorch_init_state()
 
     @property
@@ -782,6 +877,7 @@ class CNNRegressor(_CNNMixin, NeuralNetRegressor):
         n_iter_no_change=10,
         random_state=None,
         device="auto",
+        n_threads=None,
         verbose=0,
         module=None,
         criterion=torch.nn.MSELoss,
@@ -822,6 +918,7 @@ class CNNRegressor(_CNNMixin, NeuralNetRegressor):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
+        self.n_threads = n_threads
         self._drop_skorch_init_state()
 
     def check_data(self, X, y):
