@@ -14,7 +14,7 @@ of its input plus output.
 
 Run::
 
-    python benchmarks/bench_features.py            # full run, a few minutes on 2 cores
+    python benchmarks/bench_features.py            # full run, about 10 minutes on 2 cores
     python benchmarks/bench_features.py --quick    # a tenth of the clips
 """
 
@@ -123,9 +123,8 @@ def run_set(name, params, repeats, quick):
         path = Path(tmp) / "X.npy"
         np.save(path, X)
         for key in _methods(params):
-            reps = 1 if key[1] == "librosa per clip" else repeats
             queue = ctx.Queue()
-            proc = ctx.Process(target=_child, args=(path, params, key, reps, queue))
+            proc = ctx.Process(target=_child, args=(path, params, key, repeats, queue))
             proc.start()
             times, peak, in_mb, out_mb = queue.get()
             proc.join()
@@ -149,7 +148,7 @@ def main():
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; medians of "
-          f"{args.repeats} runs (librosa per clip: 1 run)")
+          f"{args.repeats} runs")
     for name in args.sets:
         run_set(name, SETS[name], args.repeats, args.quick)
 
