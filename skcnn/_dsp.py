@@ -268,7 +268,8 @@ class BandedProduct:
     dense product over only the rows where the group is nonzero. Groups of 16
     were the fastest of 8-24 on both sets of ``benchmarks/bench_features.py``
     (smaller groups pay torch's per-call overhead, larger ones the zeros).
-    Dropping exact zeros leaves every sum unchanged, and each group is a
+    Dropping exact zeros changes the sums only by float32 rounding (BLAS
+    blocks the shorter sums differently), and each group is a
     :func:`_frames_matmul`, so a clip's result does not depend on its batch.
 
     Parameters
