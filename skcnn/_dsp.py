@@ -18,7 +18,14 @@ import numpy as np
 import scipy.fft
 import torch
 
-__all__ = ["TimeFrequency", "BandedProduct", "make_window", "mel_filters", "dct_matrix", "resolve_device"]
+__all__ = [
+    "TimeFrequency",
+    "BandedProduct",
+    "make_window",
+    "mel_filters",
+    "dct_matrix",
+    "resolve_device",
+]
 
 # Bytes of complex STFT held at once; bounds the temporaries of one chunk.
 CHUNK_BYTES = 8 * 2**20
@@ -155,7 +162,6 @@ class TimeFrequency:
         self.device = torch.device(device)
         self.window = torch.as_tensor(window, dtype=torch.float32, device=self.device)
         # filters stored transposed: the STFT's memory layout is (clip, frame, bin)
-        self.n_mels = None if mel_basis is None else mel_basis.shape[0]
         self.mel = None
         if mel_basis is not None:
             mel_t = np.asarray(mel_basis, dtype=np.float32).T
@@ -186,8 +192,8 @@ class TimeFrequency:
         """Number of rows of the output maps."""
         if self.dct_t is not None:
             return self.dct_t.shape[1]
-        if self.n_mels is not None:
-            return self.n_mels
+        if self.mel is not None:
+            return self.mel.shape[1]
         return 1 + self.n_fft // 2
 
     def channels_out(self, n_channels):
@@ -283,8 +289,8 @@ class BandedProduct:
     --------
     >>> m = np.kron(np.eye(4, dtype=np.float32), np.ones((3, 1), np.float32))  # (12, 4)
     >>> product = BandedProduct(m, group=2)
-    >>> [(lo, hi) for lo, hi, _ in product.blocks]
-    [(0, 6), (6, 12)]
+    >>> product.shape, [(lo, hi) for lo, hi, _ in product.blocks]
+    ((12, 4), [(0, 6), (6, 12)])
     >>> x = torch.rand(5, 7, 12)
     >>> bool(torch.allclose(product(x), x @ torch.from_numpy(m)))
     True
@@ -292,10 +298,10 @@ class BandedProduct:
 
     def __init__(self, matrix_t, *, group=16, device="cpu"):
         matrix_t = np.asarray(matrix_t, dtype=np.float32)
-        n_in, n_out = matrix_t.shape
-        n_groups = -(-n_out // group)
+        self.shape = matrix_t.shape
+        n_out = self.shape[1]
         self.blocks = []
-        for columns in np.array_split(np.arange(n_out), n_groups):
+        for columns in np.array_split(np.arange(n_out), -(-n_out // group)):
             rows = np.flatnonzero(matrix_t[:, columns].any(axis=1))
             lo, hi = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
             block = matrix_t[lo:hi, columns[0] : columns[-1] + 1]
