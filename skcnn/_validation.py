@@ -19,7 +19,7 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse
 
-__all__ = ["NonNumericAudioError", "check_audio", "to_float32"]
+__all__ = ["NonNumericAudioError", "check_audio", "check_positive_int", "to_float32"]
 
 
 class NonNumericAudioError(ValueError, TypeError):
@@ -29,6 +29,22 @@ class NonNumericAudioError(ValueError, TypeError):
     numpy and scikit-learn raise for non-numeric array entries, so that code
     catching either sees it.
     """
+
+
+def check_positive_int(value, name):
+    """Return ``value`` as an int, or raise a ValueError naming ``name``.
+
+    Python and numpy integers are accepted; bools, floats and anything below 1
+    are not.
+
+    Examples
+    --------
+    >>> check_positive_int(np.int64(3), "n_bins")
+    3
+    """
+    if not isinstance(value, Integral) or isinstance(value, (bool, np.bool_)) or value < 1:
+        raise ValueError(f"{name}={value!r} must be a positive integer")
+    return int(value)
 
 
 def _describe_allowed():
@@ -144,13 +160,20 @@ def _clip_to_2d(clip, index):
     """One element of a list input, as (n_channels, n_samples)."""
     arr = _as_numeric_array(clip, f"clip {index} of X")
     if arr.ndim == 1:
-        return arr[np.newaxis]
-    if arr.ndim == 2:
-        return arr
-    raise ValueError(
-        f"clip {index} of X has {arr.ndim} dimensions (shape {arr.shape}); each clip "
-        "in a list must be 1-D (n_samples,) or 2-D (n_channels, n_samples)."
-    )
+        arr = arr[np.newaxis]
+    elif arr.ndim != 2:
+        raise ValueError(
+            f"clip {index} of X has {arr.ndim} dimensions (shape {arr.shape}); each clip "
+            "in a list must be 1-D (n_samples,) or 2-D (n_channels, n_samples)."
+        )
+    if arr.shape[-1] == 0:
+        # refused even when `length` would pad it: an empty clip is a broken read,
+        # not a silent recording
+        raise ValueError(
+            f"clip {index} of X has 0 samples (shape {arr.shape}); every clip needs at "
+            "least one sample. Drop it, or check how it was read."
+        )
+    return arr
 
 
 def _check_list(X, length):
@@ -216,8 +239,8 @@ def check_audio(X, *, length=None):
     >>> check_audio([np.zeros(80), np.zeros(120)], length=100).shape
     (2, 1, 100)
     """
-    if length is not None and (not isinstance(length, Integral) or length < 1):
-        raise ValueError(f"length={length!r} must be a positive integer.")
+    if length is not None:
+        check_positive_int(length, "length")
     if isinstance(X, (list, tuple)):
         clips = _check_list(X, length)
     else:
