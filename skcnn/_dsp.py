@@ -30,6 +30,9 @@ __all__ = [
 # Bytes of complex STFT held at once; bounds the temporaries of one chunk.
 CHUNK_BYTES = 8 * 2**20
 
+# Float32 columns per 64 bytes: products pad their outputs to this (_frames_matmul).
+_ALIGN = 16
+
 # librosa.power_to_db's defaults (ref=1.0, amin=1e-10).
 _AMIN = 1e-10
 
@@ -326,6 +329,11 @@ def _frames_matmul(maps, matrix_t):
     ``transform(X)[i] == transform(X[i:i+1])`` bit for bit, down to one-frame
     clips. It is also faster here than the folded product.
 
+    The matrix gets zero columns up to a multiple of 16 (dropped from the
+    result), so that every map's output starts 64-byte aligned: MKL's batched
+    GEMM rounds a map whose output is misaligned differently, so with, e.g., 13
+    MFCCs a clip's last bits depended on its index in the batch.
+
     Parameters
     ----------
     maps : Tensor of shape (n, n_frames, n_in)
@@ -335,7 +343,12 @@ def _frames_matmul(maps, matrix_t):
     -------
     Tensor of shape (n, n_frames, n_out)
     """
-    n = maps.shape[0]
+    n, n_out = maps.shape[0], matrix_t.shape[1]
+    pad = -n_out % _ALIGN
+    if pad:
+        matrix_t = torch.nn.functional.pad(matrix_t, (0, pad))
     if n == 1:
-        return torch.bmm(maps.expand(2, -1, -1), matrix_t.expand(2, -1, -1))[:1]
-    return torch.bmm(maps, matrix_t.expand(n, -1, -1))
+        out = torch.bmm(maps.expand(2, -1, -1), matrix_t.expand(2, -1, -1))[:1]
+    else:
+        out = torch.bmm(maps, matrix_t.expand(n, -1, -1))
+    return out[..., :n_out] if pad else out

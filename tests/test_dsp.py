@@ -44,3 +44,18 @@ def test_banded_product_handles_an_all_zero_group():
     product = BandedProduct(matrix_t, group=1)
     maps = torch.rand(2, 4, 5)
     torch.testing.assert_close(product(maps), maps @ torch.from_numpy(matrix_t))
+
+
+@pytest.mark.parametrize("n_out", [5, 13, 16, 20])
+@pytest.mark.parametrize("n_frames", [1, 3, 11])
+def test_frames_matmul_does_not_depend_on_the_batch_index(n_out, n_frames):
+    """MKL rounded a map with a misaligned output (e.g. 13 MFCCs) by its index."""
+    generator = torch.Generator().manual_seed(n_out * n_frames)
+    matrix_t = torch.rand(83, n_out, generator=generator)
+    maps = torch.rand(20, n_frames, 83, generator=generator)
+    together = _frames_matmul(maps, matrix_t)
+    assert together.shape == (20, n_frames, n_out)
+    torch.testing.assert_close(together, maps @ matrix_t)
+    for i in range(len(maps)):
+        torch.testing.assert_close(_frames_matmul(maps[i : i + 1].clone(), matrix_t),
+                                   together[i : i + 1], rtol=0, atol=0)
