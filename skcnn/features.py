@@ -8,6 +8,7 @@ The signal maths lives in :mod:`skcnn._dsp` (imported when a transform runs,
 so ``import skcnn.features`` does not load torch).
 """
 
+import warnings
 from numbers import Integral, Real
 
 import librosa
@@ -15,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._validation import check_audio, to_float32
+from ._validation import check_audio, check_positive_int, to_float32
 
 __all__ = ["SpectrogramTransformer", "MFCCTransformer"]
 
@@ -90,6 +91,15 @@ class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
                 "which center=False needs for one frame; use center=True, a smaller "
                 "n_fft or a longer `duration`."
             )
+        if n_samples < self.n_fft:
+            # librosa.stft warns the same (once per call): the frames are mostly padding
+            warnings.warn(
+                f"n_fft={self.n_fft} is too large for clips of length={n_samples} "
+                "samples: center=True zero-pads them, so every frame is partly padding. "
+                f"Use n_fft <= {n_samples} or a longer `duration`.",
+                UserWarning,
+                stacklevel=3,  # the caller of the output-wrapped transform
+            )
         self._check_frames(n_frames)
         out = np.empty(
             (n_clips, self._channels_out(front_end, n_channels), front_end.n_bins, n_frames),
@@ -106,6 +116,86 @@ class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
             x = to_float32(clips[start:stop], start=start, length=length)
             out[start:stop] = self._postprocess(front_end(x))
         return out
+
+    def feature_span(self, n_bins, n_frames):
+        """What a block of ``n_bins`` bins by ``n_frames`` frames of the output covers.
+
+        The span in the signal of a block of consecutive bins and frames, e.g.
+        a CNN's receptive field: the seconds of audio that can affect it, and
+        the hertz it spans on a linear or mel frequency axis. Works unfitted
+        (the transformer learns nothing); the parameters are checked.
+
+        Parameters
+        ----------
+        n_bins : int
+            Number of consecutive bins (rows of the output), at least 1.
+        n_frames : int
+            Number of consecutive frames (columns of the output), at least 1.
+
+        Returns
+        -------
+        span : dict
+            ``"seconds"`` (float): the audio that can affect ``n_frames``
+            consecutive frames, ``((n_frames - 1) * hop_length + support) / sr``
+            where ``support`` is the window's nonzero length (``win_length``,
+            or ``n_fft`` when it is None).
+            ``"hertz"`` (float or None): the widest span in Hz of ``n_bins``
+            consecutive bins: ``n_bins * sr / n_fft`` on a linear axis; on a
+            mel axis the largest ``f[i + r] - f[i]`` over the band edges
+            ``f = librosa.mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax)``
+            with ``r = min(n_bins, n_mels + 1)`` (the low bands are narrow, the
+            high ones wide, so the widest is reported); None on a cepstral axis.
+            ``"semitones"`` (float or None): the span on a log-frequency axis;
+            None for these transformers.
+            ``"frequency_axis"`` (str): ``"linear"``, ``"mel"`` or ``"cepstral"``.
+
+        Raises
+        ------
+        ValueError
+            If ``n_bins`` or ``n_frames`` is not a positive integer, or the
+            transformer's parameters are invalid.
+
+        Examples
+        --------
+        Eight frames and eight linear bins at 44.1 kHz with ``n_fft=1024`` and
+        ``hop_length=512``:
+
+        >>> from skcnn import SpectrogramTransformer
+        >>> span = SpectrogramTransformer(sr=44100, n_fft=1024, hop_length=512).feature_span(8, 8)
+        >>> round(span["seconds"], 4), round(span["hertz"], 1), span["frequency_axis"]
+        (0.1045, 344.5, 'linear')
+        """
+        n_bins = check_positive_int(n_bins, "n_bins")
+        n_frames = check_positive_int(n_frames, "n_frames")
+        self._validate_params()
+        self._check_params()
+        axis = self._frequency_axis()
+        seconds = ((n_frames - 1) * self.hop_length + self._win_length()) / self.sr
+        if axis == "linear":
+            hertz = n_bins * self.sr / self.n_fft
+        elif axis == "mel":
+            fmin, fmax = self._frequency_range()
+            edges = librosa.mel_frequencies(n_mels=self.n_mels + 2, fmin=fmin, fmax=fmax)
+            r = min(n_bins, self.n_mels + 1)
+            hertz = float(np.max(edges[r:] - edges[:-r]))
+        else:
+            hertz = None
+        return {
+            "seconds": float(seconds),
+            "hertz": None if hertz is None else float(hertz),
+            "semitones": None,
+            "frequency_axis": axis,
+        }
+
+    def _check_params(self):
+        """Checks between parameters that the constraints cannot express.
+
+        Pure arithmetic (no torch, no device); :meth:`_front_end` runs them
+        before building anything, :meth:`feature_span` on their own.
+        """
+        self._win_length()
+        if self._frequency_axis() != "linear":
+            self._frequency_range()
 
     def _length(self):
         """Samples per clip set by ``duration``, or None."""
@@ -153,6 +243,10 @@ class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
             device=_dsp.resolve_device(self.device),
             **filters,
         )
+
+    def _frequency_axis(self):
+        """Hook: what the output's second-to-last axis is ('linear', 'mel', 'cepstral')."""
+        raise NotImplementedError
 
     def _check_frames(self, n_frames):
         """Hook: refuse frame counts the subclass cannot handle."""
@@ -279,15 +373,20 @@ class SpectrogramTransformer(_BaseTimeFrequency):
         self.device = device
         self.verbose = verbose
 
+    def _frequency_axis(self):
+        return "linear" if self.n_mels is None else "mel"
+
+    def _check_params(self):
+        if self.n_mels is not None and self.output == "complex":
+            raise ValueError(
+                f"output='complex' needs a linear frequency axis (n_mels=None); "
+                f"got n_mels={self.n_mels}."
+            )
+        super()._check_params()
+
     def _front_end(self):
-        mel_basis = None
-        if self.n_mels is not None:
-            if self.output == "complex":
-                raise ValueError(
-                    f"output='complex' needs a linear frequency axis (n_mels=None); "
-                    f"got n_mels={self.n_mels}."
-                )
-            mel_basis = self._mel_basis(self.n_mels)
+        self._check_params()
+        mel_basis = None if self.n_mels is None else self._mel_basis(self.n_mels)
         return self._make_front_end(self.output, mel_basis=mel_basis)
 
 
@@ -404,13 +503,20 @@ class MFCCTransformer(_BaseTimeFrequency):
         self.device = device
         self.verbose = verbose
 
-    def _front_end(self):
-        from . import _dsp
+    def _frequency_axis(self):
+        return "cepstral"
 
+    def _check_params(self):
         if self.n_mfcc > self.n_mels:
             raise ValueError(
                 f"n_mfcc={self.n_mfcc} must be at most n_mels={self.n_mels}."
             )
+        super()._check_params()
+
+    def _front_end(self):
+        from . import _dsp
+
+        self._check_params()
         return self._make_front_end(
             "db",
             mel_basis=self._mel_basis(self.n_mels),

@@ -1,6 +1,8 @@
 """SpectrogramTransformer and MFCCTransformer against librosa, clip by clip."""
 
 import pickle
+import re
+import warnings
 
 import librosa
 import numpy as np
@@ -178,6 +180,18 @@ def test_batch_independence_down_to_one_frame(n_samples):
         np.testing.assert_array_equal(batch[i], transformer.transform(X[i : i + 1])[0])
 
 
+@pytest.mark.parametrize("n_samples", [3, 10, 700, 8000])
+@pytest.mark.parametrize("n_mfcc", [13, 20])
+def test_mfcc_does_not_depend_on_the_clip_order(n_samples, n_mfcc):
+    """sklearn's check_methods_sample_order_invariance, bit for bit."""
+    X = np.random.default_rng(n_samples).uniform(size=(20, n_samples)).astype(np.float32)
+    transformer = MFCCTransformer(sr=SR, n_fft=256, hop_length=64, n_mels=20, n_mfcc=n_mfcc)
+    order = np.random.default_rng(0).permutation(len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # clips shorter than n_fft
+        np.testing.assert_array_equal(transformer.transform(X)[order], transformer.transform(X[order]))
+
+
 def test_librosa_batch_call_leaks_between_clips(fixed):
     """Why per-clip dB is needed: librosa's batch call floors a quiet clip."""
     X = np.stack([fixed[0] * 1e-4, fixed[1]])
@@ -323,8 +337,42 @@ def test_sparse_input_is_refused():
 
 
 def test_short_clip_without_center():
-    with pytest.raises(ValueError, match="fewer than n_fft=512.*center=True"):
-        SpectrogramTransformer(n_fft=512, center=False).transform(np.zeros((2, 300)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the error, not the centred case's warning
+        with pytest.raises(ValueError, match="fewer than n_fft=512.*center=True"):
+            SpectrogramTransformer(n_fft=512, center=False).transform(np.zeros((2, 300)))
+
+
+@pytest.mark.parametrize("cls", [SpectrogramTransformer, MFCCTransformer])
+def test_clip_shorter_than_n_fft_warns_once_like_librosa(cls, monkeypatch):
+    X = np.random.default_rng(0).standard_normal((7, 300))
+    with pytest.warns(UserWarning, match="n_fft=512 is too large for input signal of length=300"):
+        librosa.stft(X[0], n_fft=512)  # librosa's warning, for the same clip
+    monkeypatch.setattr(_dsp, "CHUNK_BYTES", 2 * 257 * 3 * 8)  # several chunks, one warning
+    transformer = cls(sr=SR, n_fft=512, hop_length=128, n_mels=20)
+    assert transformer._front_end().chunk_size(1, 300) < len(X)
+    with pytest.warns(UserWarning) as record:
+        transformer.transform(X)
+    messages = [str(w.message) for w in record if issubclass(w.category, UserWarning)]
+    assert len(messages) == 1
+    assert re.search(
+        r"n_fft=512 is too large for clips of length=300 samples.*n_fft <= 300 or a longer "
+        r"`duration`", messages[0]
+    )
+    # a list padded by `duration` is judged at its padded length
+    with pytest.warns(UserWarning, match="length=400 samples"):
+        transformer.set_params(duration=0.05).transform([X[0], X[1][:100]])
+
+
+@pytest.mark.parametrize("n_samples", [512, 513])
+def test_clip_as_long_as_n_fft_does_not_warn(n_samples):
+    X = np.random.default_rng(0).standard_normal((2, n_samples))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        librosa.stft(X[0], n_fft=512)
+        SpectrogramTransformer(sr=SR, n_fft=512).transform(X)
+        # `duration` lengthens short clips enough
+        MFCCTransformer(sr=SR, n_fft=512, n_mels=20, duration=0.1).transform(X[:, :300])
 
 
 @pytest.mark.parametrize(
@@ -379,6 +427,84 @@ def test_cuda_device_without_gpu_is_a_clear_error():
         MFCCTransformer(device="cuda").transform(np.zeros((1, 4000)))
 
 
+# ------------------------------------------------------------------- feature_span
+def test_feature_span_least_bittern_case():
+    """Eight frames by eight linear bins at 44.1 kHz: 0.1045 s by 344.5 Hz."""
+    span = SpectrogramTransformer(sr=44100, n_fft=1024, hop_length=512).feature_span(8, 8)
+    assert span == {
+        "seconds": pytest.approx((7 * 512 + 1024) / 44100),
+        "hertz": pytest.approx(8 * 44100 / 1024),
+        "semitones": None,
+        "frequency_axis": "linear",
+    }
+    assert round(span["seconds"], 4) == 0.1045 and round(span["hertz"], 1) == 344.5
+    assert isinstance(span["seconds"], float) and isinstance(span["hertz"], float)
+
+
+def test_feature_span_counts_the_window_not_the_fft():
+    full = SpectrogramTransformer(sr=44100, n_fft=1024, hop_length=512)
+    short = clone(full).set_params(win_length=400)
+    assert short.feature_span(3, 8)["seconds"] == pytest.approx((7 * 512 + 400) / 44100)
+    assert short.feature_span(3, 8)["seconds"] < full.feature_span(3, 8)["seconds"]
+    assert short.feature_span(3, 8)["hertz"] == full.feature_span(3, 8)["hertz"]
+    assert full.feature_span(3, 1)["seconds"] == pytest.approx(1024 / 44100)
+
+
+@pytest.mark.parametrize("fmin,fmax", [(0.0, None), (300.0, 3000.0)])
+@pytest.mark.parametrize("n_bins", [1, 3, 40, 41, 100])
+def test_feature_span_mel_widest_band_edges(n_bins, fmin, fmax):
+    transformer = SpectrogramTransformer(sr=SR, n_fft=512, n_mels=40, fmin=fmin, fmax=fmax)
+    edges = librosa.mel_frequencies(n_mels=42, fmin=fmin, fmax=fmax or SR / 2)
+    r = min(n_bins, 41)
+    span = transformer.feature_span(n_bins, 5)
+    assert span["hertz"] == pytest.approx(float(np.max(edges[r:] - edges[:-r])))
+    assert span["frequency_axis"] == "mel" and span["semitones"] is None
+    # the widest block is the highest: more than the average band
+    assert span["hertz"] >= r * ((fmax or SR / 2) - fmin) / 41
+
+
+def test_feature_span_mfcc_is_cepstral():
+    span = MFCCTransformer(sr=SR, n_fft=256, hop_length=64, n_mels=20).feature_span(4, 10)
+    assert span == {"seconds": pytest.approx((9 * 64 + 256) / SR), "hertz": None,
+                    "semitones": None, "frequency_axis": "cepstral"}
+
+
+def test_feature_span_accepts_numpy_ints_and_needs_no_fit_nor_device():
+    transformer = SpectrogramTransformer(sr=SR, n_fft=256, device="cuda:7")
+    assert transformer.feature_span(np.int64(2), np.int32(3)) == transformer.feature_span(2, 3)
+
+
+@pytest.mark.parametrize(
+    "n_bins,n_frames,match",
+    [
+        (0, 1, r"n_bins=0 must be a positive integer"),
+        (2.0, 1, r"n_bins=2\.0 must be a positive integer"),
+        (True, 1, r"n_bins=True must be a positive integer"),
+        (1, -3, r"n_frames=-3 must be a positive integer"),
+        (1, None, r"n_frames=None must be a positive integer"),
+    ],
+)
+def test_feature_span_refuses_bad_sizes(n_bins, n_frames, match):
+    with pytest.raises(ValueError, match=match):
+        SpectrogramTransformer().feature_span(n_bins, n_frames)
+
+
+@pytest.mark.parametrize(
+    "transformer,match",
+    [
+        (SpectrogramTransformer(sr=8000, n_mels=20, fmax=5000), "fmax=5000 must be at most sr / 2"),
+        (MFCCTransformer(sr=8000, fmin=4000), "fmin=4000 must be below fmax=4000"),
+        (SpectrogramTransformer(hop_length=0), "'hop_length' parameter"),
+        (SpectrogramTransformer(n_fft=512, win_length=600), "win_length=600 must be at most"),
+        (SpectrogramTransformer(n_mels=40, output="complex"), "output='complex' needs a linear"),
+        (MFCCTransformer(n_mfcc=50, n_mels=40), "n_mfcc=50 must be at most n_mels=40"),
+    ],
+)
+def test_feature_span_checks_the_parameters(transformer, match):
+    with pytest.raises(ValueError, match=match):
+        transformer.feature_span(1, 1)
+
+
 # ----------------------------------------------------------------- sklearn ergonomics
 def test_stateless_fit_clone_pickle(fixed):
     transformer = MFCCTransformer(sr=SR, n_mfcc=20, deltas=1)
@@ -413,7 +539,11 @@ def test_import_features_does_not_load_torch():
     import subprocess
     import sys
 
-    code = "import sys, skcnn.features; print('torch' in sys.modules)"
+    code = (
+        "import sys, skcnn.features; "
+        "skcnn.features.SpectrogramTransformer(n_mels=40).feature_span(3, 3); "
+        "print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
