@@ -1,4 +1,4 @@
-"""Shared fixtures: seeds, the shared FSDD copy, markers."""
+"""Shared fixtures: seeds, the embedded and the shared FSDD recordings, markers."""
 
 import random
 from pathlib import Path
@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 FSDD_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+# 20 FSDD recordings kept in the repository (CC BY-SA 4.0; see its README.md)
+FSDD_SAMPLE_DIR = Path(__file__).resolve().parent / "data" / "fsdd"
 
 
 @pytest.fixture(autouse=True)
@@ -22,8 +24,14 @@ def _seed_everything():
 
 
 @pytest.fixture(scope="session")
+def fsdd_sample_dir():
+    """Twenty FSDD recordings kept in tests/data: every digit, all six speakers."""
+    return FSDD_SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
 def fsdd_dir():
-    """The shared Free Spoken Digit Dataset copy beside the project."""
+    """The whole shared Free Spoken Digit Dataset copy beside the project, or a skip."""
     if not (FSDD_DIR / "recordings").is_dir():
         pytest.skip(f"shared FSDD copy not found at {FSDD_DIR}")
     return FSDD_DIR

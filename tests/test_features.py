@@ -20,9 +20,10 @@ SR = 8000
 
 
 @pytest.fixture(scope="module")
-def recordings(fsdd_dir):
-    """Forty real FSDD clips (ragged, int16 on disk, read as float32)."""
-    files = sorted((fsdd_dir / "recordings").glob("*_*_[0-4].wav"))[::8][:40]
+def recordings(fsdd_sample_dir):
+    """The twenty FSDD clips in tests/data (ragged, int16 on disk, read as float32)."""
+    files = sorted(fsdd_sample_dir.glob("*.wav"))
+    assert len(files) == 20
     return [sf.read(f, dtype="float32")[0] for f in files]
 
 
