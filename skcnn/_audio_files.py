@@ -18,12 +18,57 @@ __all__ = ["load_audio_folder"]
 _AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg")
 
 
+def _wav_declared_frames(filename):
+    """Frames the RIFF/WAVE header of ``filename`` declares, or None.
+
+    libsndfile reads a truncated WAV without complaint (it trims its frame
+    count to the bytes present), so the data chunk's declared size is compared
+    with what was read. None for other formats, and for a data size left
+    unknown (0 or 0xFFFFFFFF, as streaming writers leave it).
+    """
+    try:
+        with open(filename, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            block_align = None
+            while len(chunk := f.read(8)) == 8:
+                size = int.from_bytes(chunk[4:], "little")
+                if chunk[:4] == b"fmt ":
+                    fmt = f.read(min(size, 16))
+                    if len(fmt) >= 14:
+                        block_align = int.from_bytes(fmt[12:14], "little")
+                    f.seek(size - len(fmt) + size % 2, 1)  # chunks are padded to even sizes
+                elif chunk[:4] == b"data":
+                    if not block_align or size in (0, 0xFFFFFFFF):
+                        return None
+                    return size // block_align
+                else:
+                    f.seek(size + size % 2, 1)
+    except OSError:
+        return None
+    return None
+
+
 def _read_audio(filename, mono):
     """Read one file as float32: 1-D if ``mono``, else (n_channels, n_samples)."""
     try:
         data, rate = sf.read(filename, dtype="float32", always_2d=True)
     except (sf.SoundFileError, RuntimeError, OSError, TypeError, ValueError) as exc:
         raise ValueError(f"could not read audio file {str(filename)!r}: {exc}") from exc
+    declared = _wav_declared_frames(filename)
+    if declared is not None and data.shape[0] < declared:
+        # An error, not a warning that keeps the clip: a cut-off recording no
+        # longer holds what its label says (the end of a word, the call that
+        # names the class), and one truncated clip among thousands, only warned
+        # about, trains and scores silently. A damaged file is an unreadable
+        # file: on_error='warn' skips it, like the others, with a warning
+        # naming it.
+        raise ValueError(
+            f"could not read audio file {str(filename)!r}: it is truncated or damaged; "
+            f"its header declares {declared} frames but only {data.shape[0]} could be "
+            "read. Copy or export it again, or pass on_error='warn' to skip it"
+        )
     if data.shape[0] == 0:
         raise ValueError(f"could not read audio file {str(filename)!r}: it holds no samples")
     data = data.T  # (n_channels, n_samples)
@@ -121,8 +166,10 @@ def load_audio_folder(
     res_type : str, default="soxr_hq"
         Resampling method passed to :func:`librosa.resample` when ``sr`` is given.
     on_error : {"raise", "warn"}, default="raise"
-        What to do with a file that cannot be read: raise a ValueError naming
-        it, or skip it with a warning naming it.
+        What to do with a file that cannot be read, or is truncated or damaged
+        (a WAV whose header declares more frames than it holds): raise a
+        ValueError naming it, or skip it with a warning naming it. A truncated
+        file is never kept cut short.
     verbose : bool, default=False
         Show a progress bar while reading.
 
@@ -147,8 +194,9 @@ def load_audio_folder(
     ------
     ValueError
         If ``path`` is not a folder, has no class sub-folders, a class
-        sub-folder has no audio files, a file cannot be read (with
-        ``on_error="raise"``), or the files' rates differ and ``sr`` is None.
+        sub-folder has no audio files, a file cannot be read or is truncated
+        (with ``on_error="raise"``), or the files' rates differ and ``sr`` is
+        None.
 
     See Also
     --------

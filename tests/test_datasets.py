@@ -286,6 +286,63 @@ def test_load_audio_folder_broken_file(audio_tree):
     np.testing.assert_array_equal(bunch.target, [0, 0, 1, 1])
 
 
+@pytest.mark.parametrize("subtype, channels", [("PCM_16", 1), ("FLOAT", 1), ("PCM_24", 2)])
+def test_load_audio_folder_truncated_wav_is_named(audio_tree, subtype, channels):
+    """libsndfile reads a cut-off WAV silently; the header's frame count gives it away."""
+    cut = audio_tree / DOGS / "cut.wav"
+    sf.write(cut, np.stack([_tone(440, seconds=1.0)] * channels, axis=1), SR, subtype=subtype)
+    content = cut.read_bytes()
+    cut.write_bytes(content[: len(content) // 2])
+    assert 0 < sf.info(cut).frames < 4000  # what soundfile alone would hand back
+    with pytest.raises(ValueError, match=r"cut\.wav.* is truncated or damaged; its header declares "
+                       r"8000 frames but only \d+ could be read.*on_error='warn'"):
+        load_audio_folder(audio_tree)
+    with pytest.warns(UserWarning, match=r"skipping .*cut\.wav.*declares 8000 frames"):
+        bunch = load_audio_folder(audio_tree, on_error="warn")
+    assert "cut.wav" not in " ".join(bunch.filenames) and len(bunch.data) == 4
+
+
+def test_load_audio_folder_truncated_flac_or_header_is_named(audio_tree):
+    flac = (audio_tree / DOGS / "b.flac").read_bytes()
+    (audio_tree / DOGS / "b.flac").write_bytes(flac[: len(flac) // 2])
+    with pytest.raises(ValueError, match=r"could not read audio file .*b\.flac"):
+        load_audio_folder(audio_tree)
+    (audio_tree / DOGS / "b.flac").write_bytes(flac)
+    wav = (audio_tree / DOGS / "a.wav").read_bytes()
+    (audio_tree / DOGS / "a.wav").write_bytes(wav[:30])  # cut inside the fmt chunk
+    with pytest.raises(ValueError, match=r"could not read audio file .*a\.wav"):
+        load_audio_folder(audio_tree)
+
+
+def _riff(chunks):
+    body = b"WAVE" + b"".join(
+        cid + len(data).to_bytes(4, "little") + data + b"\x00" * (len(data) % 2)
+        for cid, data in chunks
+    )
+    return b"RIFF" + len(body).to_bytes(4, "little") + body
+
+
+def test_load_audio_folder_whole_wav_with_extra_chunks_is_not_flagged(tmp_path):
+    (tmp_path / "x").mkdir()
+    pcm = (_tone(440) * 32767).astype("<i2")
+    fmt = (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + SR.to_bytes(4, "little")
+    fmt += (2 * SR).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
+    # an odd-sized chunk before the data (padded to even), as some recorders write
+    (tmp_path / "x" / "tagged.wav").write_bytes(
+        _riff([(b"fmt ", fmt), (b"LIST", b"INFOabc"), (b"data", pcm.tobytes())])
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bunch = load_audio_folder(tmp_path)
+    assert bunch.data[0].size == pcm.size
+    # the same file cut: the declared count is found past the odd chunk
+    (tmp_path / "x" / "tagged.wav").write_bytes(
+        _riff([(b"fmt ", fmt), (b"LIST", b"INFOabc"), (b"data", pcm.tobytes())])[:-1000]
+    )
+    with pytest.raises(ValueError, match=r"declares 2000 frames but only 1500 could be read"):
+        load_audio_folder(tmp_path)
+
+
 def test_load_audio_folder_all_broken(tmp_path):
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "bad.flac").write_bytes(b"")
@@ -359,16 +416,49 @@ def test_load_fsdd_shared_copy(fsdd):
     assert max(np.abs(clip).max() for clip in fsdd.data) <= 1.0
 
 
-def test_load_fsdd_accepts_the_recordings_folder(fsdd_dir, tmp_path):
+def test_load_fsdd_embedded_recordings(fsdd_sample_dir):
+    """The 20 recordings in tests/data: flat folder, every digit twice, all six speakers."""
+    bunch = load_fsdd(fsdd_sample_dir)
+    assert len(bunch.data) == 20 and bunch.sr == 8000
+    np.testing.assert_array_equal(np.bincount(bunch.target), [2] * 10)
+    assert set(bunch.speaker) == {"george", "jackson", "lucas", "nicolas", "theo", "yweweler"}
+    assert list(bunch.split).count("train") == 2  # 5_jackson_12, 9_yweweler_49
+    for name, digit, speaker, index in zip(bunch.filenames, bunch.target, bunch.speaker, bunch.index):
+        assert Path(name).name == f"{digit}_{speaker}_{index}.wav"
+    assert all(clip.dtype == np.float32 and clip.ndim == 1 and clip.size > 800 for clip in bunch.data)
+
+
+def test_embedded_recordings_are_unchanged_copies(fsdd_sample_dir):
+    shipped = _read_checksums(None)
+    files = sorted(fsdd_sample_dir.glob("*.wav"))
+    assert len(files) == 20
+    for f in files:
+        assert hashlib.sha256(f.read_bytes()).hexdigest() == shipped[f.name], f.name
+    readme = (fsdd_sample_dir / "README.md").read_text()
+    assert "Zohar Jackson" in readme and "CC BY-SA 4.0" in readme
+    assert "Jakobovski/free-spoken-digit-dataset" in readme
+
+
+def test_load_fsdd_accepts_the_recordings_folder(fsdd_sample_dir, tmp_path):
     # a small copy, to keep the test fast; the layout is what matters
     recordings = tmp_path / "recordings"
     recordings.mkdir()
-    for name in ["3_theo_4.wav", "3_theo_5.wav", "0_lucas_49.wav"]:
-        (recordings / name).write_bytes((fsdd_dir / "recordings" / name).read_bytes())
+    for name in ["3_lucas_3.wav", "5_jackson_12.wav", "0_george_0.wav"]:
+        (recordings / name).write_bytes((fsdd_sample_dir / name).read_bytes())
     from_dataset, from_recordings = load_fsdd(tmp_path), load_fsdd(recordings)
     np.testing.assert_array_equal(from_dataset.filenames, from_recordings.filenames)
-    np.testing.assert_array_equal(from_dataset.target, [0, 3, 3])
-    np.testing.assert_array_equal(from_dataset.split, ["train", "test", "train"])
+    np.testing.assert_array_equal(from_dataset.target, [0, 3, 5])
+    np.testing.assert_array_equal(from_dataset.split, ["test", "test", "train"])
+
+
+def test_load_fsdd_truncated_recording_is_named(fsdd_sample_dir, tmp_path):
+    for f in sorted(fsdd_sample_dir.glob("[0-2]_*.wav")):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    content = (tmp_path / "1_theo_2.wav").read_bytes()
+    (tmp_path / "1_theo_2.wav").write_bytes(content[: len(content) // 2])
+    with pytest.raises(ValueError, match=r"1_theo_2\.wav.* truncated or damaged; its header "
+                       r"declares \d+ frames but only \d+ could be read"):
+        load_fsdd(tmp_path)
 
 
 def test_load_fsdd_errors(tmp_path):
@@ -402,8 +492,11 @@ def test_shipped_checksums_match_the_shared_copy(fsdd_dir):
 FETCH_FILES = ["0_george_0.wav", "5_jackson_12.wav", "9_yweweler_49.wav", "2_lucas_3.wav"]
 
 
-def _make_archive(path, fsdd_dir, files=FETCH_FILES, tamper=None):
-    """A .tar.gz laid out like GitHub's archive of the FSDD repository."""
+def _make_archive(path, folder, files=FETCH_FILES, tamper=None):
+    """A .tar.gz laid out like GitHub's archive of the FSDD repository.
+
+    ``folder`` holds the recordings: tests/data/fsdd has all of FETCH_FILES.
+    """
     top = "free-spoken-digit-dataset-1.0.10"
     with tarfile.open(path, "w:gz") as tar:
         def add(name, content):
@@ -414,7 +507,7 @@ def _make_archive(path, fsdd_dir, files=FETCH_FILES, tamper=None):
         add("README.md", b"# FSDD\n")
         add("acquire_data/spectrogram.wav", b"not a recording")
         for name in files:
-            content = (fsdd_dir / "recordings" / name).read_bytes()
+            content = (folder / name).read_bytes()
             if name == tamper:
                 content = content[:-2] + b"\x00\x01"
             add(f"recordings/{name}", content)
@@ -431,8 +524,9 @@ def _leftovers(cache):
     return sorted(p.name for p in (cache / "fsdd").iterdir()) if (cache / "fsdd").exists() else []
 
 
-def test_fetch_fsdd_downloads_verifies_and_caches(fsdd_dir, fsdd, tmp_path, fetch_checksums):
-    url = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_dir).as_uri()
+def test_fetch_fsdd_downloads_verifies_and_caches(fsdd_sample_dir, tmp_path, fetch_checksums):
+    fsdd = load_fsdd(fsdd_sample_dir)
+    url = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_sample_dir).as_uri()
     cache = tmp_path / "cache"
     bunch = fetch_fsdd(cache, url=url, checksums=fetch_checksums)
     assert sorted(Path(f).name for f in bunch.filenames) == sorted(FETCH_FILES)
@@ -448,8 +542,8 @@ def test_fetch_fsdd_downloads_verifies_and_caches(fsdd_dir, fsdd, tmp_path, fetc
     np.testing.assert_array_equal(again.filenames, bunch.filenames)
 
 
-def test_fetch_fsdd_checksum_file_and_env_var(fsdd_dir, tmp_path, fetch_checksums, monkeypatch):
-    url = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_dir).as_uri()
+def test_fetch_fsdd_checksum_file_and_env_var(fsdd_sample_dir, tmp_path, fetch_checksums, monkeypatch):
+    url = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_sample_dir).as_uri()
     sums = tmp_path / "SHA256SUMS"
     sums.write_text("".join(f"{d}  recordings/{n}\n" for n, d in fetch_checksums.items()))
     monkeypatch.setenv("SKCNN_DATA", str(tmp_path / "env home"))
@@ -459,8 +553,8 @@ def test_fetch_fsdd_checksum_file_and_env_var(fsdd_dir, tmp_path, fetch_checksum
     assert (tmp_path / "env home" / "fsdd" / "recordings").is_dir()
 
 
-def test_fetch_fsdd_corrupt_archive_is_not_used(fsdd_dir, tmp_path, fetch_checksums):
-    archive = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_dir)
+def test_fetch_fsdd_corrupt_archive_is_not_used(fsdd_sample_dir, tmp_path, fetch_checksums):
+    archive = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_sample_dir)
     archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])  # truncated
     cache = tmp_path / "cache"
     with pytest.raises(OSError, match=r"corrupt or incomplete and was deleted.*load_fsdd"):
@@ -472,8 +566,8 @@ def test_fetch_fsdd_corrupt_archive_is_not_used(fsdd_dir, tmp_path, fetch_checks
     assert _leftovers(cache) == []
 
 
-def test_fetch_fsdd_checksum_mismatch(fsdd_dir, tmp_path, fetch_checksums):
-    archive = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_dir, tamper="5_jackson_12.wav")
+def test_fetch_fsdd_checksum_mismatch(fsdd_sample_dir, tmp_path, fetch_checksums):
+    archive = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_sample_dir, tamper="5_jackson_12.wav")
     cache = tmp_path / "cache"
     with pytest.raises(OSError, match=r"'5_jackson_12\.wav' in the download does not match its "
                        r"SHA-256"):
@@ -481,20 +575,20 @@ def test_fetch_fsdd_checksum_mismatch(fsdd_dir, tmp_path, fetch_checksums):
     assert _leftovers(cache) == []
 
 
-def test_fetch_fsdd_missing_recordings(fsdd_dir, tmp_path, fetch_checksums):
-    archive = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_dir, files=FETCH_FILES[:3])
+def test_fetch_fsdd_missing_recordings(fsdd_sample_dir, tmp_path, fetch_checksums):
+    archive = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_sample_dir, files=FETCH_FILES[:3])
     cache = tmp_path / "cache"
     with pytest.raises(OSError, match=r"lacks 1 of the 4 recordings, e\.g\. '2_lucas_3\.wav'"):
         fetch_fsdd(cache, url=archive.as_uri(), checksums=fetch_checksums)
     assert _leftovers(cache) == []
 
 
-def test_fetch_fsdd_partial_download_is_not_used(fsdd_dir, tmp_path, fetch_checksums):
+def test_fetch_fsdd_partial_download_is_not_used(fsdd_sample_dir, tmp_path, fetch_checksums):
     """A server that announces the whole archive but hangs up halfway."""
     import http.server
     import threading
 
-    content = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_dir).read_bytes()
+    content = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_sample_dir).read_bytes()
 
     class HalfHandler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
