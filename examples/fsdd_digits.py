@@ -8,13 +8,15 @@ in ``../shared/data/fsdd`` when it is there, else downloaded once by
 :func:`skcnn.datasets.fetch_fsdd`). A pipeline of MFCCs and a CNN, with the
 package's defaults, is grid-searched over pooling and dropout on the official
 training split and scored on the official test split. The confusion matrix and
-the training curves of the best network are saved to ``fsdd_digits.png``.
+the training curves of the best network are saved to ``fsdd_digits.png``
+beside this script (or in the folder named by ``SKCNN_EXAMPLES_OUT``).
 
 A few minutes on 2 CPU cores.
 """
 
 # %%
 # Data: ragged clips straight from the files; the official split.
+import os
 import time
 from pathlib import Path
 
@@ -73,6 +75,10 @@ else:
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="training curve")
     ax_loss.legend()
     fig.tight_layout()
-    out = Path("fsdd_digits.png").resolve()
+    # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT;
+    # never in the working directory
+    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / "fsdd_digits.png"
     fig.savefig(out, dpi=80)
     print(f"figure saved to {out}")

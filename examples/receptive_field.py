@@ -8,11 +8,13 @@ given the feature transformer in front, in seconds and hertz. This script
 prints the table for the FSDD pipeline (MFCCs into the default CNN), checks it
 against the pattern we look for (a spoken digit: about 0.5 s, formants some
 hundreds of hertz wide), and draws the receptive field of a mel-spectrogram
-network on one recording, saved to ``receptive_field.png``.
+network on one recording, saved to ``receptive_field.png`` beside this script
+(or in the folder named by ``SKCNN_EXAMPLES_OUT``).
 """
 
 # %%
 # One recording of FSDD (or a synthetic chirp when the shared copy is absent).
+import os
 import warnings
 from pathlib import Path
 
@@ -82,6 +84,10 @@ else:
            title="What one unit of the last convolution block sees")
     ax.legend(loc="upper right")
     fig.tight_layout()
-    out = Path("receptive_field.png").resolve()
+    # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT;
+    # never in the working directory
+    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / "receptive_field.png"
     fig.savefig(out, dpi=80)
     print(f"figure saved to {out}")

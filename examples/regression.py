@@ -6,11 +6,13 @@ Regression: read a tone's pitch with a CNN
 (synthetic, 100 Hz to 1.2 kHz, random timbre, level and timing) from their
 dB mel spectrograms. The target is the base-2 log of the pitch, so that errors
 are in octaves; the script prints the held-out error in semitones and saves a
-plot of predicted against true pitch to ``regression.png``.
+plot of predicted against true pitch to ``regression.png`` beside this script
+(or in the folder named by ``SKCNN_EXAMPLES_OUT``).
 """
 
 # %%
 # Data: 400 half-second clips at 8 kHz.
+import os
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +62,10 @@ else:
            title="CNNRegressor on held-out tones")
     ax.legend()
     fig.tight_layout()
-    out = Path("regression.png").resolve()
+    # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT;
+    # never in the working directory
+    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / "regression.png"
     fig.savefig(out, dpi=80)
     print(f"figure saved to {out}")

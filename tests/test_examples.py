@@ -1,6 +1,7 @@
 """The examples run end to end, print what they promise and save their figure."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,15 +11,34 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _run(name, tmp_path, timeout, png=True):
+def _run(name, tmp_path, timeout, png=True, in_place=False):
+    """Run an example from an empty working directory, which must stay empty.
+
+    By default the script is copied to ``tmp_path/examples`` and run without
+    SKCNN_EXAMPLES_OUT, so its default (the figure beside the script) is what
+    is tested, without writing into the repository. ``in_place`` runs the
+    repository's copy (its paths to ../shared hold) with the figure sent to
+    ``tmp_path/figures`` through SKCNN_EXAMPLES_OUT.
+    """
     env = dict(os.environ, PYTHONPATH=str(EXAMPLES.parent), MPLBACKEND="Agg")
+    env.pop("SKCNN_EXAMPLES_OUT", None)
+    if in_place:
+        script, out_dir = EXAMPLES / name, tmp_path / "figures"
+        env["SKCNN_EXAMPLES_OUT"] = str(out_dir)
+    else:
+        out_dir = tmp_path / "examples"
+        out_dir.mkdir()
+        script = Path(shutil.copy(EXAMPLES / name, out_dir))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / name)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout,
+        [sys.executable, str(script)],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    assert not list(cwd.iterdir()), "an example wrote into the working directory"
     if png:  # a real figure, not an empty canvas
-        assert (tmp_path / name.replace(".py", ".png")).stat().st_size > 10_000
+        assert (out_dir / name.replace(".py", ".png")).stat().st_size > 10_000
     return result.stdout
 
 
@@ -39,18 +59,18 @@ def test_regression(tmp_path):
 
 
 def test_receptive_field(tmp_path):
-    out = _run("receptive_field.py", tmp_path, timeout=600)
+    out = _run("receptive_field.py", tmp_path, timeout=600, in_place=True)
     assert "Total parameters" in out and "conv" in out
     assert "cepstral" in out
 
 
 @pytest.mark.slow
 def test_fsdd_digits(tmp_path, fsdd_dir):
-    out = _run("fsdd_digits.py", tmp_path, timeout=1800)
+    out = _run("fsdd_digits.py", tmp_path, timeout=1800, in_place=True)
     assert float(out.split("official test split accuracy:")[1].split()[0]) >= 0.95
 
 
 @pytest.mark.slow
 def test_fsdd_cnn(tmp_path, fsdd_dir):
-    out = _run("fsdd_cnn.py", tmp_path, timeout=900, png=False)
+    out = _run("fsdd_cnn.py", tmp_path, timeout=900, png=False, in_place=True)
     assert _value(out, "official test split accuracy") >= 0.97
