@@ -16,11 +16,13 @@ __all__ = ["TensorDataset", "TensorBatchIterator"]
 
 
 class TensorDataset(torch.utils.data.Dataset):
-    """Input and target tensors of the same length, on one device.
+    """Input, target and sample-weight tensors of the same length, on one device.
 
-    Indexing with an int, a slice or an index tensor returns ``(X[i], y[i])``
-    (``y`` is None when there is no target). The ``X`` and ``y`` attributes
-    let skorch's ``data_from_dataset`` read the data back.
+    Indexing with an int, a slice or an index tensor returns ``(X[i],
+    target)``, where the target is ``y[i]`` (None when there is no ``y``),
+    or the pair ``(y[i], sample_weight[i])`` when sample weights are given;
+    the estimators' ``get_loss`` unpacks that pair. The ``X`` and ``y``
+    attributes let skorch's scoring callbacks read the data back.
 
     Parameters
     ----------
@@ -28,28 +30,41 @@ class TensorDataset(torch.utils.data.Dataset):
         The inputs.
     y : torch.Tensor of shape (n_samples, ...) or None, default=None
         The targets.
+    sample_weight : torch.Tensor of shape (n_samples,) or None, default=None
+        Weight of each sample in the loss.
     """
 
-    def __init__(self, X, y=None):
-        if y is not None and len(y) != len(X):
-            raise ValueError(
-                f"X and y have different lengths: {len(X)} and {len(y)}"
-            )
+    def __init__(self, X, y=None, sample_weight=None):
+        for name, other in (("y", y), ("sample_weight", sample_weight)):
+            if other is not None and len(other) != len(X):
+                raise ValueError(
+                    f"X and {name} have different lengths: {len(X)} and "
+                    f"{len(other)}"
+                )
         self.X = X
         self.y = y
+        self.sample_weight = sample_weight
 
     def __len__(self):
         return len(self.X)
 
     def __getitem__(self, index):
-        return self.X[index], None if self.y is None else self.y[index]
+        return self.X[index], self._target(index)
+
+    def _target(self, index):
+        if self.y is None:
+            return None
+        if self.sample_weight is None:
+            return self.y[index]
+        return self.y[index], self.sample_weight[index]
 
     def subset(self, index):
         """A new dataset holding the rows ``index`` (an index tensor)."""
         index = torch.as_tensor(index, device=self.X.device)
-        return TensorDataset(
-            self.X[index], None if self.y is None else self.y[index]
-        )
+        return TensorDataset(*(
+            None if t is None else t[index]
+            for t in (self.X, self.y, self.sample_weight)
+        ))
 
 
 class TensorBatchIterator:
@@ -100,13 +115,11 @@ class TensorBatchIterator:
         return -(-n // self.batch_size)
 
     def __iter__(self):
-        X, y = self.dataset.X, self.dataset.y
-        n = len(X)
+        data = self.dataset
+        n = len(data)
         if self.shuffle:
-            perm = torch.randperm(n, generator=self.generator).to(X.device)
-            X = X[perm]
-            y = None if y is None else y[perm]
+            perm = torch.randperm(n, generator=self.generator)
+            data = data.subset(perm)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
-            end = start + self.batch_size
-            yield X[start:end], None if y is None else y[start:end]
+            yield data[start:start + self.batch_size]

@@ -15,34 +15,30 @@ networks)
     positions, and ``j_out = j_in * s``. Convolutions and pooling count;
     padding does not widen it. After flattening, dense units see the whole
     input.
-In seconds
-    The span of samples, ``(rf_frames - 1) * hop_length + n_fft``, over
-    ``sr``.
-In hertz
-    On a linear frequency axis, ``rf_bins * sr / n_fft``. On a mel axis the
-    bands widen with frequency, so the widest span is given: the largest
-    ``f[i + rf_bins] - f[i]`` over librosa's mel grid ``f`` of ``n_mels + 2``
-    frequencies from ``fmin`` to ``fmax`` (at the top of the band). For MFCCs
-    the second axis is cepstral (quefrency), not frequency, and no hertz span
-    is given.
+In seconds and hertz
+    The transformer in front describes its own axes
+    (``feature_span(n_bins, n_frames)``): the seconds of audio a block of
+    frames covers, the widest span in hertz of a block of bins (or none on a
+    cepstral axis such as MFCCs'), and semitones on a constant-Q axis. Any
+    transformer with that method works here; see
+    :meth:`skcnn.SpectrogramTransformer.feature_span`.
 """
 
 import warnings
 
-import librosa
 import numpy as np
 import torch
 from sklearn.pipeline import Pipeline
 from torch import nn
 
-from .features import MFCCTransformer, SpectrogramTransformer
+from .modules import GlobalPool
 
 __all__ = ["describe", "describe_module", "NetworkDescription", "receptive_field_seconds"]
 
 _CONV = (nn.Conv1d, nn.Conv2d)
 _POOL = (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)
 _GLOBAL = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool1d,
-           nn.AdaptiveMaxPool2d, nn.Flatten, nn.Linear)
+           nn.AdaptiveMaxPool2d, nn.Flatten, nn.Linear, GlobalPool)
 
 # A target pattern is "far" larger than the receptive field beyond this ratio.
 _TARGET_RATIO = 2.0
@@ -65,18 +61,6 @@ def receptive_field_seconds(rf_frames, *, sr, n_fft, hop_length):
     return ((rf_frames - 1) * hop_length + n_fft) / sr
 
 
-def _receptive_field_hertz(rf_bins, features):
-    """Hertz spanned by ``rf_bins`` bins of ``features``' frequency axis (see module doc)."""
-    if features is None or isinstance(features, MFCCTransformer):
-        return None
-    if features.n_mels is None:
-        return rf_bins * features.sr / features.n_fft
-    fmax = features.sr / 2 if features.fmax is None else features.fmax
-    grid = librosa.mel_frequencies(n_mels=features.n_mels + 2, fmin=features.fmin, fmax=fmax)
-    r = min(rf_bins, features.n_mels + 1)
-    return float(np.max(grid[r:] - grid[:-r]))
-
-
 class NetworkDescription:
     """Layer-by-layer table of a network, as returned by :func:`describe`.
 
@@ -97,7 +81,7 @@ class NetworkDescription:
     """
 
     columns = ("layer", "output_shape", "n_params", "rf_frames", "rf_bins",
-               "rf_seconds", "rf_hertz")
+               "rf_seconds", "rf_hertz", "rf_semitones")
 
     def __init__(self, rows, receptive_field, note=None):
         self.rows = rows
@@ -148,6 +132,8 @@ class NetworkDescription:
             parts.append(f"{rf['rf_seconds']:.4g} s")
         if rf.get("rf_hertz") is not None:
             parts.append(f"{rf['rf_hertz']:.4g} Hz")
+        if rf.get("rf_semitones") is not None:
+            parts.append(f"{rf['rf_semitones']:.4g} semitones")
         if parts:
             lines.append("Receptive field of the convolutional part: " + " x ".join(parts))
         if self.note:
@@ -196,7 +182,7 @@ def describe_module(module, input_shape, *, features=None):
     input_shape : tuple of int
         One sample's shape without the batch axis: ``(channels, length)`` or
         ``(channels, n_bins, n_frames)``.
-    features : SpectrogramTransformer or MFCCTransformer, default=None
+    features : transformer with ``feature_span``, default=None
         The transformer that made the input, for seconds and hertz.
 
     Returns
@@ -247,9 +233,10 @@ def describe_module(module, input_shape, *, features=None):
             last_conv = row
     receptive_field = {k: v for k, v in (last_conv or {}).items() if k.startswith("rf_")}
     note = None
-    if isinstance(features, MFCCTransformer):
-        note = ("The second axis of MFCCs is cepstral (quefrency), not frequency: "
-                "rf_bins counts coefficients and has no span in hertz.")
+    if features is not None and features.feature_span(1, 1)["frequency_axis"] == "cepstral":
+        note = (f"The second axis of {type(features).__name__}'s output is cepstral "
+                "(quefrency), not frequency: rf_bins counts coefficients and has no "
+                "span in hertz.")
     return NetworkDescription(rows, receptive_field, note)
 
 
@@ -258,10 +245,10 @@ def _rf_columns(rf, ndim, features):
         return {"rf_frames": int(rf[0]), "rf_bins": None}
     columns = {"rf_frames": int(rf[1]), "rf_bins": int(rf[0])}
     if features is not None:
-        columns["rf_seconds"] = receptive_field_seconds(
-            rf[1], sr=features.sr, n_fft=features.n_fft, hop_length=features.hop_length
-        )
-        columns["rf_hertz"] = _receptive_field_hertz(rf[0], features)
+        span = features.feature_span(int(rf[0]), int(rf[1]))
+        columns["rf_seconds"] = span["seconds"]
+        columns["rf_hertz"] = span["hertz"]
+        columns["rf_semitones"] = span.get("semitones")
     return columns
 
 
@@ -270,7 +257,7 @@ def _split_pipeline(pipeline):
     front = pipeline[:-1] if len(pipeline) > 1 else None
     features = None
     for _, step in reversed(pipeline.steps[:-1]):
-        if isinstance(step, (SpectrogramTransformer, MFCCTransformer)):
+        if hasattr(step, "feature_span"):
             features = step
             break
     return front, features, pipeline[-1]
@@ -285,15 +272,9 @@ def _module_and_shape(estimator, X, n_outputs):
             f"{type(estimator).__name__} is not fitted: pass example input X so "
             "that describe can build the network for its shape."
         )
-    from sklearn.base import clone
-
     X = np.asarray(X, dtype=np.float32)
-    shape = X.shape[1:] if X.ndim > 2 else (1,) + X.shape[1:]
-    twin = clone(estimator)
-    twin.input_shape_ = tuple(int(s) for s in shape)
-    twin.n_outputs_ = n_outputs
-    twin.initialize_module()
-    return twin.module_, twin.input_shape_
+    shape = tuple(int(s) for s in (X.shape[1:] if X.ndim > 2 else (1,) + X.shape[1:]))
+    return estimator.build_module(shape, n_outputs), shape
 
 
 def describe(estimator, features=None, X=None, *, n_outputs=2, target_seconds=None,
@@ -306,8 +287,9 @@ def describe(estimator, features=None, X=None, *, n_outputs=2, target_seconds=No
         Fitted, or unfitted with example input ``X``. A pipeline's last step
         is the network and its time-frequency transformer, if any, gives
         ``features``.
-    features : SpectrogramTransformer or MFCCTransformer, default=None
-        The transformer in front of the network, for seconds and hertz.
+    features : transformer with ``feature_span``, default=None
+        The transformer in front of the network, for seconds and hertz
+        (any of skcnn's time-frequency transformers).
     X : array-like, default=None
         Example input: raw clips when a transformer (``features`` or a
         pipeline's) is known, the network's input otherwise. Needed for an

@@ -27,11 +27,30 @@ no input is ever too small for pooling (a 13 x 16 MFCC map goes 7 x 8, then
 """
 
 import math
+from numbers import Integral
 
 import torch
 from torch import nn
 
-__all__ = ["CNN", "LeNet5", "ACTIVATIONS", "POOLINGS"]
+__all__ = ["CNN", "GlobalPool", "LeNet5", "ACTIVATIONS", "POOLINGS", "GLOBAL_POOLINGS",
+           "NETWORK_DEFAULTS"]
+
+#: The configurable network's knobs and their defaults, written once: the
+#: :class:`CNN` signature, the estimators' signatures and their docstrings
+#: all read this mapping.
+NETWORK_DEFAULTS = {
+    "n_filters": (32, 64),
+    "kernel_size": 3,
+    "stride": 1,
+    "padding": "same",
+    "pooling": "max",
+    "pool_size": 2,
+    "dropout": 0.0,
+    "batchnorm": True,
+    "activation": "relu",
+    "global_pool": None,
+    "hidden_units": (128,),
+}
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -42,12 +61,13 @@ ACTIVATIONS = {
     "sigmoid": nn.Sigmoid,
 }
 POOLINGS = ("max", "avg")
+GLOBAL_POOLINGS = ("avg", "max", "avgmax")
 _RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu")
 
 
 def _as_tuple(value, ndim, name):
     """Broadcast an int to ``ndim`` ints; check a tuple's length."""
-    if isinstance(value, (int,)) and not isinstance(value, bool):
+    if isinstance(value, Integral) and not isinstance(value, bool):
         return (int(value),) * ndim
     value = tuple(int(v) for v in value)
     if len(value) != ndim:
@@ -93,14 +113,61 @@ def _check_input_shape(input_shape):
     return input_shape
 
 
+class GlobalPool(nn.Module):
+    """Pool every map of a block to one number, whatever its size.
+
+    For 2-D maps ``(n, channels, n_bins, n_frames)``: 'avg' averages and
+    'max' takes the maximum over bins and frames together; 'avgmax' first
+    averages over the bins (frequency), then adds the maximum and the mean
+    over the frames (time), as in PANNs (Kong et al., 2020), so that a loud
+    short event and a long quiet one both register. For 1-D maps ``(n,
+    channels, length)`` the same holds with the length as time.
+
+    Parameters
+    ----------
+    mode : {'avg', 'max', 'avgmax'}
+        How to pool.
+
+    Examples
+    --------
+    >>> import torch
+    >>> GlobalPool("avgmax")(torch.ones(2, 8, 5, 7)).shape
+    torch.Size([2, 8])
+    """
+
+    def __init__(self, mode):
+        super().__init__()
+        if mode not in GLOBAL_POOLINGS:
+            raise ValueError(
+                f"global_pool={mode!r} is not supported; use one of "
+                f"{list(GLOBAL_POOLINGS)} or None"
+            )
+        self.mode = mode
+
+    def forward(self, X):
+        if self.mode == "avg":
+            return X.flatten(2).mean(dim=2)
+        if self.mode == "max":
+            return X.flatten(2).amax(dim=2)
+        if X.dim() == 4:
+            X = X.mean(dim=2)  # frequency first
+        return X.amax(dim=2) + X.mean(dim=2)
+
+    def extra_repr(self):
+        return f"mode={self.mode!r}"
+
+
 class CNN(nn.Module):
     """Configurable convolutional network for 1-D or 2-D inputs.
 
     Each block is convolution -> optional batch norm -> activation -> pooling
-    -> dropout. After the blocks the feature maps are flattened and go through
-    dense layers (``hidden_units``, each followed by the activation and
-    dropout), then a linear output layer of ``n_outputs`` units that returns
-    logits (classification) or values (regression).
+    -> dropout. After the blocks the feature maps are flattened (or, with
+    ``global_pool``, pooled to one value per channel) and go through dense
+    layers (``hidden_units``, each followed by the activation and dropout),
+    then a linear output layer of ``n_outputs`` units that returns logits
+    (classification) or values (regression).
+
+    The defaults of every knob are :data:`NETWORK_DEFAULTS`.
 
     Parameters
     ----------
@@ -130,6 +197,13 @@ class CNN(nn.Module):
         Whether to add batch normalisation after each convolution.
     activation : str, default='relu'
         One of 'relu', 'leaky_relu', 'elu', 'gelu', 'tanh', 'sigmoid'.
+    global_pool : {'avg', 'max', 'avgmax'} or None, default=None
+        None flattens the last maps, so the dense head grows with the input
+        size and the network takes inputs of one size only. 'avg', 'max' or
+        'avgmax' pool each channel to one value (see :class:`GlobalPool`):
+        the parameter count no longer depends on the input size and the
+        network accepts inputs of any size at least as large as its blocks
+        need (a model trained on 3 s clips predicts 5 s clips).
     hidden_units : tuple of int, default=(128,)
         Width of each dense layer between the flattened maps and the output.
 
@@ -146,6 +220,12 @@ class CNN(nn.Module):
     >>> net(torch.zeros(4, 1, 13, 16)).shape
     torch.Size([4, 10])
 
+    With global pooling, inputs of other lengths go through the same network:
+
+    >>> pooled = CNN((1, 40, 63), 3, global_pool="avg")
+    >>> pooled(torch.zeros(2, 1, 40, 101)).shape
+    torch.Size([2, 3])
+
     The Keras network of the course notes (Conv 32@5x5 ReLU -> MaxPool 2x2 ->
     Conv 64@5x5 -> MaxPool -> Flatten -> Dense 1000 -> softmax):
 
@@ -160,16 +240,17 @@ class CNN(nn.Module):
         self,
         input_shape,
         n_outputs,
-        n_filters=(32, 64),
-        kernel_size=3,
-        stride=1,
-        padding="same",
-        pooling="max",
-        pool_size=2,
-        dropout=0.0,
-        batchnorm=True,
-        activation="relu",
-        hidden_units=(128,),
+        n_filters=NETWORK_DEFAULTS["n_filters"],
+        kernel_size=NETWORK_DEFAULTS["kernel_size"],
+        stride=NETWORK_DEFAULTS["stride"],
+        padding=NETWORK_DEFAULTS["padding"],
+        pooling=NETWORK_DEFAULTS["pooling"],
+        pool_size=NETWORK_DEFAULTS["pool_size"],
+        dropout=NETWORK_DEFAULTS["dropout"],
+        batchnorm=NETWORK_DEFAULTS["batchnorm"],
+        activation=NETWORK_DEFAULTS["activation"],
+        global_pool=NETWORK_DEFAULTS["global_pool"],
+        hidden_units=NETWORK_DEFAULTS["hidden_units"],
     ):
         super().__init__()
         self.input_shape = input_shape
@@ -183,6 +264,7 @@ class CNN(nn.Module):
         self.dropout = dropout
         self.batchnorm = batchnorm
         self.activation = activation
+        self.global_pool = global_pool
         self.hidden_units = hidden_units
         self.features, self.head = self._build()
 
@@ -231,29 +313,34 @@ class CNN(nn.Module):
                     "or fewer blocks"
                 )
             spatial = new
-            layer = conv(channels, n_out, kernel, stride=stride, padding=pad_arg)
+            layer = conv(channels, int(n_out), kernel, stride=stride,
+                         padding=pad_arg)
             _init_weights(layer, self.activation)
             layers.append(layer)
             if self.batchnorm:
-                layers.append(norm(n_out))
+                layers.append(norm(int(n_out)))
             layers.append(ACTIVATIONS[self.activation]())
             if self.pooling is not None:
                 layers.append(pool[self.pooling](window, ceil_mode=True))
                 spatial = tuple(-(-s // w) for s, w in zip(spatial, window))
             if self.dropout:
                 layers.append(nn.Dropout(self.dropout))
-            channels = n_out
-        layers.append(nn.Flatten())
+            channels = int(n_out)
+        if self.global_pool is None:
+            layers.append(nn.Flatten())
+            n_in = channels * math.prod(spatial)
+        else:
+            layers.append(GlobalPool(self.global_pool))
+            n_in = channels
 
         head = []
-        n_in = channels * math.prod(spatial)
         for units in self.hidden_units:
-            dense = nn.Linear(n_in, units)
+            dense = nn.Linear(n_in, int(units))
             _init_weights(dense, self.activation)
             head += [dense, ACTIVATIONS[self.activation]()]
             if self.dropout:
                 head.append(nn.Dropout(self.dropout))
-            n_in = units
+            n_in = int(units)
         out = nn.Linear(n_in, self.n_outputs)
         _init_weights(out, None)
         head.append(out)

@@ -1,0 +1,751 @@
+"""The shared base of skcnn's estimators: parameters, checks, the training session.
+
+``BaseCNN`` is a skorch ``NeuralNet`` that stores every parameter of the
+estimators and extends skorch through its public hooks only:
+``initialize_module`` (through the public :meth:`BaseCNN.build_module`),
+``get_dataset``, ``get_iterator``, ``get_split_datasets``,
+``train_step_single``, ``validation_step``, ``get_loss``, ``notify``,
+``get_default_callbacks`` and callbacks. ``CNNClassifier`` and
+``CNNRegressor`` (:mod:`skcnn.estimators`) add the targets' encoding and the
+prediction methods, as skorch's ``NeuralNetClassifier`` does for
+``NeuralNet``.
+
+What happens around a training call is in one place,
+:meth:`BaseCNN._training_session`: torch's random state is forked and seeded
+(the global state is left untouched), torch runs with ``n_threads`` threads,
+and afterwards gradients, optimizer state and callback caches leave the
+device. Everything a call checks (parameters, data, targets, that the network
+can be built for the data) is checked before anything is changed, so a call
+that fails validation leaves the estimator as it was.
+"""
+
+import threading
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, EpochScoring
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
+
+from ._callbacks import EpochLog, FiniteLoss
+from ._data import TensorBatchIterator, TensorDataset
+from ._device import resolve_device
+from . import _persistence
+from .modules import ACTIVATIONS, CNN, GLOBAL_POOLINGS, NETWORK_DEFAULTS, LeNet5
+
+__all__ = ["BaseCNN", "DEFAULTS"]
+
+#: Every default of the estimators' shared parameters, written once: the
+#: network's knobs (from :data:`skcnn.modules.NETWORK_DEFAULTS`) and the
+#: training's. The estimators' signatures and docstrings read this mapping.
+DEFAULTS = {
+    **NETWORK_DEFAULTS,
+    "architecture": "cnn",
+    "lr": 1e-3,
+    "batch_size": 64,
+    "max_epochs": 20,
+    "early_stopping": False,
+    "validation_fraction": 0.1,
+    "n_iter_no_change": 10,
+    "random_state": None,
+    "device": "cpu",
+    "n_threads": 1,
+    "verbose": 0,
+    "module": None,
+    "optimizer": torch.optim.Adam,
+    "iterator_train": TensorBatchIterator,
+    "iterator_valid": TensorBatchIterator,
+    "dataset": TensorDataset,
+    "train_split": None,
+    "callbacks": None,
+    "warm_start": False,
+}
+
+_SEED_MAX = np.iinfo(np.int32).max
+_INT_TUPLES = {  # name -> smallest value allowed in the tuple
+    "n_filters": 1, "hidden_units": 1, "kernel_size": 1, "stride": 1,
+    "pool_size": 1, "padding": 0,
+}
+_INT_OR_TUPLE = ("kernel_size", "stride", "pool_size", "padding")
+
+
+class _StopTraining(Exception):
+    """skorch's ``EarlyStopping`` asked to stop (it raises KeyboardInterrupt)."""
+
+
+# torch's intra-op thread count is one setting per process. Concurrent calls
+# (predict from several threads) share it: the first call in saves the count,
+# each call sets its own, the last call out restores the saved count.
+_THREADS_LOCK = threading.Lock()
+_THREADS_STATE = {"active": 0, "saved": None}
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run torch with ``n_threads`` intra-op threads (None: leave it as it is)."""
+    if n_threads is None:
+        yield torch.get_num_threads()
+        return
+    with _THREADS_LOCK:
+        if _THREADS_STATE["active"] == 0:
+            _THREADS_STATE["saved"] = torch.get_num_threads()
+        _THREADS_STATE["active"] += 1
+        if torch.get_num_threads() != n_threads:
+            torch.set_num_threads(int(n_threads))
+    try:
+        yield int(n_threads)
+    finally:
+        with _THREADS_LOCK:
+            _THREADS_STATE["active"] -= 1
+            saved = _THREADS_STATE["saved"]
+            if _THREADS_STATE["active"] == 0 and torch.get_num_threads() != saved:
+                torch.set_num_threads(saved)
+
+
+def _check_int_tuple(name, value, minimum, scalar_ok):
+    """A ValueError naming ``name`` unless ``value`` is int(s) >= minimum."""
+    def ok(v):
+        return isinstance(v, Integral) and not isinstance(v, bool) and v >= minimum
+
+    if scalar_ok and ok(value):
+        return
+    if isinstance(value, (tuple, list)) and len(value) > 0 and all(ok(v) for v in value):
+        return
+    what = f"an int >= {minimum} or a tuple of them" if scalar_ok else (
+        f"a non-empty tuple of ints >= {minimum}")
+    raise ValueError(f"{name}={value!r} must be {what}")
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Sample weights as float32 of shape (n_samples,), or None.
+
+    None stays None, and so do weights that are all equal: the weighted
+    mean loss is then the plain mean loss, computed the same way.
+    """
+    if sample_weight is None:
+        return None
+    try:
+        weight = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"sample_weight must hold numbers: {exc}") from exc
+    if weight.ndim == 0:
+        weight = np.full(n_samples, float(weight))
+    if weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight has shape {weight.shape}; expected ({n_samples},), "
+            "one weight per sample"
+        )
+    if not np.isfinite(weight).all():
+        raise ValueError("sample_weight contains NaN or infinity")
+    if (weight < 0).any():
+        raise ValueError("sample_weight contains negative weights")
+    if weight.sum() <= 0:
+        raise ValueError("sample_weight sums to zero; at least one sample must count")
+    if np.all(weight == weight[0]):
+        return None
+    return weight.astype(np.float32)
+
+
+class BaseCNN(NeuralNet):
+    """Parameters, checks and the training session of CNNClassifier/CNNRegressor.
+
+    Not meant to be used directly; see :class:`skcnn.CNNClassifier` and
+    :class:`skcnn.CNNRegressor` for the parameters.
+    """
+
+    _parameter_constraints = {
+        "n_filters": [tuple, list],
+        "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "stride": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "padding": [
+            StrOptions({"same", "valid"}),
+            Interval(Integral, 0, None, closed="left"),
+            tuple,
+            list,
+        ],
+        "pooling": [StrOptions({"max", "avg"}), None],
+        "pool_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batchnorm": ["boolean"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "global_pool": [StrOptions(set(GLOBAL_POOLINGS)), None],
+        "hidden_units": [tuple, list],
+        "architecture": [StrOptions({"cnn", "lenet5"})],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "device": [str, torch.device],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self, *, n_filters, kernel_size, stride, padding, pooling, pool_size,
+        dropout, batchnorm, activation, global_pool, hidden_units, architecture,
+        lr, batch_size, max_epochs, early_stopping, validation_fraction,
+        n_iter_no_change, random_state, device, n_threads, verbose, module,
+        criterion, optimizer, iterator_train, iterator_valid, dataset,
+        train_split, callbacks, warm_start, **kwargs,
+    ):
+        super().__init__(
+            module, criterion=criterion, optimizer=optimizer, lr=lr,
+            max_epochs=max_epochs, batch_size=batch_size,
+            iterator_train=iterator_train, iterator_valid=iterator_valid,
+            dataset=dataset, train_split=train_split, callbacks=callbacks,
+            warm_start=warm_start, verbose=verbose, device=device, **kwargs,
+        )
+        self.n_filters = n_filters
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.pooling = pooling
+        self.pool_size = pool_size
+        self.dropout = dropout
+        self.batchnorm = batchnorm
+        self.activation = activation
+        self.global_pool = global_pool
+        self.hidden_units = hidden_units
+        self.architecture = architecture
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    # ---------------------------------------------------------------- params
+    def get_params(self, deep=True, **kwargs):
+        # skorch lists every instance attribute that does not end in "_",
+        # private ones included (its own _params_to_validate among them);
+        # those are state, not parameters
+        params = super().get_params(deep=deep, **kwargs)
+        return {k: v for k, v in params.items() if not k.startswith("_")}
+
+    def _check_hyperparameters(self):
+        """Validate every parameter; change nothing."""
+        params = {name: getattr(self, name) for name in self._parameter_constraints}
+        validate_parameter_constraints(
+            self._parameter_constraints, params, caller_name=type(self).__name__
+        )
+        for name, minimum in _INT_TUPLES.items():
+            value = getattr(self, name)
+            if name == "padding" and isinstance(value, str):
+                continue
+            _check_int_tuple(name, value, minimum, scalar_ok=name in _INT_OR_TUPLE)
+        resolve_device(self.device)
+        if self.early_stopping and self.train_split is not None:
+            raise ValueError(
+                "early_stopping=True takes its own validation split; leave "
+                f"train_split=None (got train_split={self.train_split!r})"
+            )
+        if not (isinstance(self.dataset, type)
+                and issubclass(self.dataset, torch.utils.data.Dataset)):
+            raise ValueError(
+                f"dataset={self.dataset!r} must be a torch Dataset class: "
+                "skcnn's TensorDataset (the default) or e.g. skorch.dataset.Dataset"
+            )
+        if self.module is None and self.architecture == "cnn":
+            twins = sorted(
+                key for key in self.get_params_for("module")
+                if key in NETWORK_DEFAULTS or key in ("input_shape", "n_outputs")
+            )
+            if twins:
+                raise ValueError(
+                    "module__" + ", module__".join(twins) + " would override "
+                    f"{type(self).__name__}'s own parameter(s) {', '.join(twins)}: "
+                    "set those directly (input_shape and n_outputs are inferred "
+                    "from the data)"
+                )
+
+    # --------------------------------------------------------------- network
+    def build_module(self, input_shape, n_outputs):
+        """Build the untrained network for samples of ``input_shape``.
+
+        ``fit`` builds its network with this method, and
+        :func:`skcnn.inspection.describe` uses it to show a network before
+        training. Nothing on the estimator changes.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            One sample's shape as the network sees it: ``(channels, length)``
+            for 1-D or ``(channels, height, width)`` for 2-D convolutions.
+        n_outputs : int
+            Number of output units (classes, or targets).
+
+        Returns
+        -------
+        module : torch.nn.Module
+            The network, on the CPU, with freshly initialised weights.
+
+        Examples
+        --------
+        >>> from skcnn import CNNClassifier
+        >>> net = CNNClassifier(n_filters=(8,)).build_module((1, 13, 16), 3)
+        >>> sum(p.numel() for p in net.parameters()) > 0
+        True
+        """
+        self._check_hyperparameters()
+        input_shape = tuple(int(s) for s in input_shape)
+        kwargs = self.get_params_for("module")
+        module = self.module
+        if module is None:
+            module = LeNet5 if self.architecture == "lenet5" else CNN
+            network = {}
+            if module is CNN:
+                network = {name: getattr(self, name) for name in NETWORK_DEFAULTS}
+            kwargs = {"input_shape": input_shape, "n_outputs": int(n_outputs),
+                      **network, **kwargs}
+        return self.initialized_instance(module, kwargs)
+
+    def initialize_module(self):
+        self.module_ = self.build_module(self.input_shape_, self.n_outputs_)
+        return self
+
+    # ------------------------------------------------------------------ data
+    def _check_X(self, X):
+        """X as float32 with a channel axis, and its shape as given."""
+        X = check_array(
+            X, dtype=np.float32, allow_nd=True, ensure_all_finite=True,
+            ensure_min_samples=1, input_name="X",
+        )
+        if X.ndim > 4:
+            raise ValueError(
+                f"X has {X.ndim} dimensions; expected 2-D (n_samples, length) "
+                "or 3-D (n_samples, channels, length) for 1-D convolutions, or "
+                "4-D (n_samples, channels, height, width) for 2-D ones"
+            )
+        return (X[:, None, :] if X.ndim == 2 else X), X.shape
+
+    def _check_fitted_shape(self, X, raw_shape, *, when):
+        """Refuse samples of another shape than the fitted one.
+
+        A network that pools globally accepts other lengths along its
+        spatial axes; every other network only the fitted shape.
+        """
+        shape = tuple(X.shape[1:])
+        fitted = self.input_shape_
+        same = shape == fitted
+        if not same and self.global_pool is not None and self.module is None:
+            same = len(shape) == len(fitted) and shape[0] == fitted[0]
+        if same:
+            return
+        name = type(self).__name__
+        if len(raw_shape) == 2 and len(fitted) == 2 and fitted[0] == 1:
+            head = (f"X has {raw_shape[1]} features, but {name} is expecting "
+                    f"{fitted[1]} features as input")
+        else:
+            head = (f"X has samples of shape {shape}, but {name} was fitted on "
+                    f"samples of shape {fitted}")
+        tail = (". The fitted model is unchanged; set warm_start=False (fit) "
+                "or start a new estimator to train on data of another shape."
+                if when == "training" else ".")
+        raise ValueError(head + tail)
+
+    def _validate_training_data(self, X, y, sample_weight, *, fresh, classes):
+        """Check X, y and the weights; return what training needs and the
+        fitted attributes to set. Nothing on the estimator changes."""
+        X, raw_shape = self._check_X(X)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        check_consistent_length(X, y)
+        y_enc, state = self._encode_targets(y, fresh=fresh, classes=classes)
+        weight = check_sample_weight(sample_weight, len(X))
+        if fresh:
+            state.update(input_shape_=tuple(X.shape[1:]), n_features_in_=raw_shape[1])
+            if len(X) < 2:
+                raise ValueError(
+                    f"n_samples={len(X)}: training needs at least 2 samples"
+                )
+            # building the network once checks that it fits the data (kernel
+            # sizes against the map sizes, ...) before anything changes
+            with torch.random.fork_rng(devices=[]):
+                self.build_module(state["input_shape_"], state["n_outputs_"])
+        else:
+            self._check_fitted_shape(X, raw_shape, when="training")
+        weight = self._combine_weights(weight, y_enc, state)
+        return X, y_enc, weight, state
+
+    def _combine_weights(self, weight, y_enc, state):
+        """Hook: the classifier multiplies in its class weights."""
+        return weight
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, torch.utils.data.Dataset):
+            return X
+        kwargs = self.get_params_for("dataset")
+        if not issubclass(self.dataset, TensorDataset):
+            return self.dataset(X, y, **kwargs)
+        X = torch.as_tensor(X, dtype=torch.float32).to(self.device)
+        if y is not None:
+            y = torch.as_tensor(y).to(self.device)
+        return self.dataset(X, y, **kwargs)
+
+    def _training_dataset(self, X, y, weight):
+        if not issubclass(self.dataset, TensorDataset):
+            if weight is not None:
+                raise ValueError(
+                    f"sample_weight and class_weight need skcnn's TensorDataset; "
+                    f"dataset={self.dataset!r} carries no weights"
+                )
+            return self.get_dataset(X, y)
+        dataset = self.get_dataset(X, y)
+        if weight is not None:
+            dataset.sample_weight = torch.as_tensor(weight).to(self.device)
+        return dataset
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        dataset = self.get_dataset(X, y)
+        if self.early_stopping:
+            n = len(dataset)
+            try:
+                idx_train, idx_valid = train_test_split(
+                    np.arange(n), test_size=self.validation_fraction,
+                    random_state=self._call_seeds[2],
+                    stratify=self._stratify(dataset),
+                )
+            except ValueError as exc:
+                raise ValueError(
+                    f"early_stopping=True cannot split {n} samples with "
+                    f"validation_fraction={self.validation_fraction}: {exc}"
+                ) from exc
+            return dataset.subset(idx_train), dataset.subset(idx_valid)
+        if self.train_split is None:
+            return dataset, None
+        if y is None and isinstance(dataset, TensorDataset) and dataset.y is not None:
+            y = dataset.y.cpu().numpy()
+        return self.train_split(dataset, y, **fit_params)
+
+    def _stratify(self, dataset):
+        """Hook: labels to stratify the early-stopping split by, or None."""
+        return None
+
+    def get_iterator(self, dataset, training=False):
+        if isinstance(dataset, torch.utils.data.Subset) and isinstance(
+            dataset.dataset, TensorDataset
+        ):
+            dataset = dataset.dataset.subset(dataset.indices)
+        prefix = "iterator_train" if training else "iterator_valid"
+        iterator = getattr(self, prefix)
+        if iterator is TensorBatchIterator and not isinstance(dataset, TensorDataset):
+            raise ValueError(
+                f"dataset={self.dataset!r} needs a general iterator: pass "
+                "iterator_train=torch.utils.data.DataLoader and "
+                "iterator_valid=torch.utils.data.DataLoader"
+            )
+        kwargs = self.get_params_for(prefix)
+        kwargs.setdefault("batch_size", self.batch_size)
+        if training and iterator is TensorBatchIterator:
+            kwargs.setdefault("shuffle", True)
+            kwargs.setdefault("seed", self._call_seeds[1])
+        return iterator(dataset, **kwargs)
+
+    # -------------------------------------------------------------- training
+    def get_default_callbacks(self):
+        callbacks = [
+            (name, EpochLog() if name == "print_log" else callback)
+            for name, callback in super().get_default_callbacks()
+        ]
+        callbacks.append(("finite_loss", FiniteLoss()))
+        if self.early_stopping:
+            callbacks += self._validation_scores()
+            callbacks.append((
+                "early_stopping",
+                EarlyStopping(monitor="valid_loss", patience=self.n_iter_no_change,
+                              load_best=True),
+            ))
+        return callbacks
+
+    def _validation_scores(self):
+        """Hook: extra per-epoch scores on the early-stopping split."""
+        return []
+
+    def notify(self, method_name, **cb_kwargs):
+        # skorch's EarlyStopping stops training by raising KeyboardInterrupt
+        # from on_epoch_end, and skorch's partial_fit swallows every
+        # KeyboardInterrupt, a real Ctrl-C included. Here only that one is a
+        # stop request; any other KeyboardInterrupt propagates.
+        getattr(self, method_name)(self, **cb_kwargs)
+        for _, callback in self.callbacks_:
+            try:
+                getattr(callback, method_name)(self, **cb_kwargs)
+            except KeyboardInterrupt:
+                if method_name == "on_epoch_end" and isinstance(callback, EarlyStopping):
+                    raise _StopTraining from None
+                raise
+
+    def _set_mode(self, training):
+        # skorch walks the module tree to set the mode on every batch, ~5% of
+        # a small network's epoch; only switch when the mode changes
+        for component in (self.module_, self.criterion_):
+            if isinstance(component, torch.nn.Module) and component.training != training:
+                component.train(training)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_mode(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def validation_step(self, batch, **fit_params):
+        self._set_mode(False)
+        Xi, yi = unpack_data(batch)
+        with torch.no_grad():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=False)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """The criterion's loss, weighted by sample (and class) weights.
+
+        With weights ``w`` the loss of a batch is ``sum(w * l) / sum(w)``
+        over its samples' losses ``l``: the weighted mean, as torch's
+        ``CrossEntropyLoss(weight=...)`` computes class weights.
+        """
+        weight = None
+        if isinstance(y_true, (tuple, list)):
+            y_true, weight = y_true
+        y_true = self._loss_target(to_tensor(y_true, device=self.device))
+        if weight is None:
+            return self.criterion_(y_pred, y_true)
+        criterion = self.criterion_
+        if not hasattr(criterion, "reduction"):
+            raise ValueError(
+                f"sample_weight and class_weight need a criterion with a "
+                f"'reduction' argument, as torch's losses have; got {criterion!r}"
+            )
+        reduction, criterion.reduction = criterion.reduction, "none"
+        try:
+            losses = criterion(y_pred, y_true)
+        finally:
+            criterion.reduction = reduction
+        losses = losses.reshape(len(losses), -1).mean(dim=1)
+        weight = to_tensor(weight, device=self.device)
+        return (losses * weight).sum() / weight.sum().clamp_min(1e-12)
+
+    def _loss_target(self, y_true):
+        """Hook: the target as the criterion wants it."""
+        return y_true
+
+    def _next_seeds(self):
+        """Seeds of this training call: weights and dropout, shuffling, split.
+
+        They follow from ``random_state`` (drawn once per fresh fit) and the
+        number of training calls since, so successive ``partial_fit`` calls
+        see new shuffles and dropout masks, and the same sequence of calls
+        with the same int ``random_state`` repeats them exactly.
+        """
+        rng = np.random.default_rng([self._seed_base, self._n_training_calls])
+        self._n_training_calls += 1
+        return [int(s) for s in rng.integers(0, _SEED_MAX, size=3)]
+
+    def _train(self, X, y, sample_weight=None, *, fresh, classes=None, **fit_params):
+        """fit and partial_fit: check everything, then set, then train."""
+        self._check_hyperparameters()
+        X, y_enc, weight, state = self._validate_training_data(
+            X, y, sample_weight, fresh=fresh, classes=classes
+        )
+        for name, value in state.items():
+            setattr(self, name, value)
+        if fresh:
+            rng = check_random_state(self.random_state)
+            self._seed_base = int(rng.randint(_SEED_MAX))
+            self._n_training_calls = 0
+        self._call_seeds = self._next_seeds()
+        dataset = self._training_dataset(X, y_enc, weight)
+        with self._training_session(self._call_seeds[0]):
+            if fresh:
+                self._initialize_or_restore()
+            self.notify("on_train_begin", X=dataset, y=None)
+            try:
+                self.fit_loop(dataset, None, **fit_params)
+            except _StopTraining:
+                pass
+            self.notify("on_train_end", X=dataset, y=None)
+        return self
+
+    def _initialize_or_restore(self):
+        """skorch's initialize, undone if it refuses a parameter.
+
+        skorch checks its prefixed parameters (``module__``, ...) at the end
+        of ``initialize``, after it has replaced the network; a refusal then
+        must not leave a half-built estimator behind.
+        """
+        before = dict(vars(self))
+        try:
+            self.initialize()
+        except Exception:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
+    @contextmanager
+    def _training_session(self, seed):
+        """Seeds, threads and the device around one training call.
+
+        Torch's global random state is forked (and restored afterwards), so
+        seeding here leaves the caller's state untouched. Optimizer state
+        parked on the CPU by the previous call goes back to the parameters'
+        device; afterwards nothing that prediction does not need stays on
+        the device (see :meth:`_release_training_state`).
+        """
+        device = torch.device(self.device)
+        devices = []
+        if device.type == "cuda":
+            devices = [torch.cuda.current_device() if device.index is None else device.index]
+        with torch.random.fork_rng(devices=devices), torch_threads(self.n_threads) as n:
+            torch.manual_seed(seed)
+            self.n_threads_ = n
+            if self.initialized_:
+                self._move_optimizer_state(to_params=True)
+            try:
+                yield
+            finally:
+                self._release_training_state()
+
+    def _move_optimizer_state(self, to_params):
+        """Move optimizer state to its parameters' device or to the CPU."""
+        optimizer = getattr(self, "optimizer_", None)
+        if optimizer is None:
+            return
+        for param, state in optimizer.state.items():
+            device = param.device if to_params else torch.device("cpu")
+            for key, value in state.items():
+                # Adam's scalar `step` lives on the CPU unless the optimizer
+                # is capturable/fused; leave it where it is
+                if torch.is_tensor(value) and value.dim() > 0 and value.device != device:
+                    state[key] = value.to(device)
+
+    def _release_training_state(self):
+        """Drop or offload what training left on the device.
+
+        Gradients are dropped, optimizer state (Adam's moments: twice the
+        weights) moves to the CPU when training ran elsewhere
+        (``partial_fit`` moves it back), early stopping's copy of the best
+        weights is dropped once restored, and scoring callbacks' cached
+        predictions are cleared. On a GPU, cached blocks go back to the
+        driver so that the next fit starts from the same memory level.
+        """
+        module = getattr(self, "module_", None)
+        if isinstance(module, torch.nn.Module):
+            module.zero_grad(set_to_none=True)
+        device = torch.device(self.device)
+        if device.type != "cpu":
+            self._move_optimizer_state(to_params=False)
+        for _, callback in getattr(self, "callbacks_", []):
+            if isinstance(callback, EarlyStopping):
+                callback.best_model_weights_ = None
+            if isinstance(callback, EpochScoring):
+                callback.y_trues_, callback.y_preds_ = [], []
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    def _is_fitted(self):
+        return self.initialized_ and hasattr(self, "input_shape_")
+
+    # ----------------------------------------------------------- persistence
+    def save_weights(self, f):
+        """Save the trained network and what prediction needs to ``f``.
+
+        The file holds the weights, the fitted attributes prediction needs
+        (sample shape, number of outputs, classes or target dimensions) and
+        the network's parameters; :meth:`load_weights` restores them into a
+        fresh estimator without fitting. It is read with
+        ``torch.load(weights_only=True)``: loading runs no code from the
+        file. Pickle and joblib keep working too, for the whole estimator.
+
+        Parameters
+        ----------
+        f : str, path or file-like
+            Where to write.
+
+        Examples
+        --------
+        >>> import io, numpy as np
+        >>> from skcnn import CNNClassifier
+        >>> X = np.random.default_rng(0).normal(size=(20, 1, 8, 8)).astype("float32")
+        >>> y = np.repeat(["a", "b"], 10)
+        >>> clf = CNNClassifier(n_filters=(4,), max_epochs=2, random_state=0).fit(X, y)
+        >>> buffer = io.BytesIO()
+        >>> clf.save_weights(buffer)
+        >>> _ = buffer.seek(0)
+        >>> twin = CNNClassifier(n_filters=(4,)).load_weights(buffer)
+        >>> bool((twin.predict_proba(X) == clf.predict_proba(X)).all())
+        True
+        """
+        check_is_fitted(self)
+        _persistence.save_weights(self, f)
+
+    def load_weights(self, f):
+        """Load weights written by :meth:`save_weights`; no fit needed.
+
+        The estimator must be built with the network parameters the weights
+        were saved with (a ValueError names those that differ). Its fitted
+        attributes (``classes_``, ``input_shape_``, ...) come from the file,
+        so predictions keep the labels they were trained with. If anything
+        does not fit, nothing changes.
+
+        Parameters
+        ----------
+        f : str, path or file-like
+            A file written by :meth:`save_weights`.
+
+        Returns
+        -------
+        self : object
+            The estimator, ready to predict (and to train further with
+            ``partial_fit``).
+        """
+        self._check_hyperparameters()
+        state, state_dict = _persistence.load_weights(self, f)
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._seed_base = int(check_random_state(self.random_state).randint(_SEED_MAX))
+        self._n_training_calls = 0
+        with torch.random.fork_rng(devices=[]):
+            self._initialize_or_restore()
+        self.module_.load_state_dict(state_dict)
+        return self
+
+    def _network_param_names(self):
+        """The parameters that shape the network (saved with the weights)."""
+        if self.module is not None:
+            return ["module"]
+        if self.architecture == "lenet5":
+            return ["architecture"]
+        return ["architecture", *NETWORK_DEFAULTS]
+
+    # ------------------------------------------------------------ prediction
+    def _forward_output(self, X):
+        """The network's output for X, after the predict nonlinearity."""
+        check_is_fitted(self)
+        if not isinstance(X, torch.utils.data.Dataset):
+            X, raw_shape = self._check_X(X)
+            self._check_fitted_shape(X, raw_shape, when="predict")
+        with torch_threads(self.n_threads):
+            return NeuralNet.predict_proba(self, X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = self.random_state is None
+        return tags
