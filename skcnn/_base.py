@@ -68,7 +68,6 @@ DEFAULTS = {
     "iterator_valid": TensorBatchIterator,
     "dataset": TensorDataset,
     "train_split": None,
-    "callbacks": None,
     "warm_start": False,
 }
 
@@ -201,14 +200,14 @@ class BaseCNN(NeuralNet):
         lr, batch_size, max_epochs, early_stopping, validation_fraction,
         n_iter_no_change, random_state, device, n_threads, verbose, module,
         criterion, optimizer, iterator_train, iterator_valid, dataset,
-        train_split, callbacks, warm_start, **kwargs,
+        train_split, warm_start, **kwargs,
     ):
         super().__init__(
             module, criterion=criterion, optimizer=optimizer, lr=lr,
             max_epochs=max_epochs, batch_size=batch_size,
             iterator_train=iterator_train, iterator_valid=iterator_valid,
-            dataset=dataset, train_split=train_split, callbacks=callbacks,
-            warm_start=warm_start, verbose=verbose, device=device, **kwargs,
+            dataset=dataset, train_split=train_split, warm_start=warm_start,
+            verbose=verbose, device=device, **kwargs,
         )
         self.n_filters = n_filters
         self.kernel_size = kernel_size

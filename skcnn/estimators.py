@@ -252,7 +252,6 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         iterator_valid=D["iterator_valid"],
         dataset=D["dataset"],
         train_split=D["train_split"],
-        callbacks=D["callbacks"],
         warm_start=D["warm_start"],
         **kwargs,
     ):
@@ -268,8 +267,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
             device=device, n_threads=n_threads, verbose=verbose, module=module,
             criterion=criterion, optimizer=optimizer,
             iterator_train=iterator_train, iterator_valid=iterator_valid,
-            dataset=dataset, train_split=train_split, callbacks=callbacks,
-            warm_start=warm_start, **kwargs,
+            dataset=dataset, train_split=train_split, warm_start=warm_start,
+            **kwargs,
         )
         self.class_weight = class_weight
         self.classes = classes
@@ -338,7 +337,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
             known = np.unique(y) if wanted is None else wanted
             if len(known) < 2:
                 raise ValueError(
-                    f"y has a single class ({known[0]!r}); a classifier needs "
+                    f"y has 1 class ({known[0]!r}); a classifier needs "
                     "at least 2 classes"
                 )
         else:
@@ -527,7 +526,6 @@ class CNNRegressor(RegressorMixin, BaseCNN):
         iterator_valid=D["iterator_valid"],
         dataset=D["dataset"],
         train_split=D["train_split"],
-        callbacks=D["callbacks"],
         warm_start=D["warm_start"],
         **kwargs,
     ):
@@ -543,8 +541,8 @@ class CNNRegressor(RegressorMixin, BaseCNN):
             device=device, n_threads=n_threads, verbose=verbose, module=module,
             criterion=criterion, optimizer=optimizer,
             iterator_train=iterator_train, iterator_valid=iterator_valid,
-            dataset=dataset, train_split=train_split, callbacks=callbacks,
-            warm_start=warm_start, **kwargs,
+            dataset=dataset, train_split=train_split, warm_start=warm_start,
+            **kwargs,
         )
 
     def fit(self, X, y, sample_weight=None, **fit_params):

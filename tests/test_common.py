@@ -1,8 +1,8 @@
-"""scikit-learn's own API checks on every public transformer."""
+"""scikit-learn's own API checks on every public estimator and transformer."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skcnn import MFCCTransformer, SpectrogramTransformer
+from skcnn import CNNClassifier, CNNRegressor, MFCCTransformer, SpectrogramTransformer
 
 TRANSFORMERS = [
     SpectrogramTransformer(sr=8000, n_fft=64, hop_length=16),
@@ -11,22 +11,44 @@ TRANSFORMERS = [
     MFCCTransformer(sr=8000, n_fft=256, hop_length=64, n_mels=20, deltas=0),
 ]
 
+# small networks, enough epochs to pass the checks' accuracy thresholds
+SMALL = dict(n_filters=(8,), hidden_units=(16,), max_epochs=30, lr=1e-2, random_state=0)
+ESTIMATORS = [CNNClassifier(**SMALL), CNNRegressor(**SMALL)]
+
 _STATELESS = (
     "The transformers are stateless and accept clips of any length in transform, "
     "so there is no fitted number of samples per clip (n_features_in_) to enforce."
 )
-TRANSFORMER_EXPECTED_FAILURES = {
-    "check_n_features_in": _STATELESS,
-    "check_n_features_in_after_fitting": _STATELESS,
+_MINIBATCH = (
+    "Minibatch training sees different batches when samples are repeated or "
+    "removed, so weights equal to repetitions give close, not equal, models."
+)
+EXPECTED_FAILURES = {
+    "transformer": {
+        "check_n_features_in": _STATELESS,
+        "check_n_features_in_after_fitting": _STATELESS,
+    },
+    "estimator": {
+        "check_methods_subset_invariance": (
+            "float32 convolutions round differently for batches of different "
+            "sizes (about 1e-7 relative), above this check's tolerance of 1e-7."
+        ),
+        "check_no_attributes_set_in_init": (
+            "skorch's NeuralNet.__init__ sets history_, initialized_ and "
+            "virtual_params_, which the rest of skorch reads (skorch issue 1118)."
+        ),
+        "check_sample_weight_equivalence_on_dense_data": _MINIBATCH,
+        "check_sample_weight_equivalence_on_sparse_data": _MINIBATCH,
+        "check_sample_weights_invariance": _MINIBATCH,
+    },
 }
 
 
 def _expected_failures(estimator):
-    if isinstance(estimator, (SpectrogramTransformer, MFCCTransformer)):
-        return TRANSFORMER_EXPECTED_FAILURES
-    return {}
+    kind = "estimator" if isinstance(estimator, (CNNClassifier, CNNRegressor)) else "transformer"
+    return EXPECTED_FAILURES[kind]
 
 
-@parametrize_with_checks(TRANSFORMERS, expected_failed_checks=_expected_failures)
-def test_sklearn_compatible_transformer(estimator, check):
+@parametrize_with_checks(TRANSFORMERS + ESTIMATORS, expected_failed_checks=_expected_failures)
+def test_sklearn_compatible(estimator, check):
     check(estimator)

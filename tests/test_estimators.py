@@ -313,7 +313,7 @@ def test_skorch_scoring_callbacks_see_encoded_labels():
      (lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 5, np.inf, X), y),
       "infinity"),
      (lambda X, y: (X[:-1], y), "inconsistent numbers of samples"),
-     (lambda X, y: (X, np.zeros_like(y)), "single class"),
+     (lambda X, y: (X, np.zeros_like(y)), "y has 1 class"),
      (lambda X, y: (X[..., None], y), "X has 5 dimensions"),
      (lambda X, y: (X[:, 0, 0, 0], y), "Expected 2D array, got 1D array")],
 )
