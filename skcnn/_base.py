@@ -11,38 +11,30 @@ prediction methods, as skorch's ``NeuralNetClassifier`` does for
 ``NeuralNet``.
 
 What happens around a training call is in one place,
-:meth:`BaseCNN._training_session`: torch's random state is forked and seeded
-(the global state is left untouched), torch runs with ``n_threads`` threads,
-and afterwards gradients, optimizer state and callback caches leave the
-device. Everything a call checks (parameters, data, targets, that the network
+:func:`skcnn._session.training_session`: torch's random state is forked and
+seeded (the global state is left untouched), torch runs with ``n_threads``
+threads, and afterwards gradients, optimizer state and callback caches leave
+the device. Everything a call checks (parameters, data, targets, that the network
 can be built for the data) is checked before anything is changed, so a call
 that fails validation leaves the estimator as it was.
 """
 
-import threading
-from contextlib import contextmanager
-from numbers import Integral, Real
-
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, EpochScoring
+from skorch.callbacks import EarlyStopping
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import (
-    Interval,
-    StrOptions,
-    validate_parameter_constraints,
-)
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
 
-from ._callbacks import EpochLog, FiniteLoss
-from ._data import TensorBatchIterator, TensorDataset
-from ._device import resolve_device
 from . import _persistence
-from .modules import ACTIVATIONS, CNN, GLOBAL_POOLINGS, NETWORK_DEFAULTS, LeNet5
+from ._callbacks import EpochLog, FiniteLoss
+from ._checks import PARAMETER_CONSTRAINTS, check_hyperparameters, check_sample_weight
+from ._data import TensorBatchIterator, TensorDataset
+from ._session import torch_threads, training_session
+from .modules import CNN, NETWORK_DEFAULTS, LeNet5
 
 __all__ = ["BaseCNN", "DEFAULTS"]
 
@@ -72,88 +64,10 @@ DEFAULTS = {
 }
 
 _SEED_MAX = np.iinfo(np.int32).max
-_INT_TUPLES = {  # name -> smallest value allowed in the tuple
-    "n_filters": 1, "hidden_units": 1, "kernel_size": 1, "stride": 1,
-    "pool_size": 1, "padding": 0,
-}
-_INT_OR_TUPLE = ("kernel_size", "stride", "pool_size", "padding")
 
 
 class _StopTraining(Exception):
     """skorch's ``EarlyStopping`` asked to stop (it raises KeyboardInterrupt)."""
-
-
-# torch's intra-op thread count is one setting per process. Concurrent calls
-# (predict from several threads) share it: the first call in saves the count,
-# each call sets its own, the last call out restores the saved count.
-_THREADS_LOCK = threading.Lock()
-_THREADS_STATE = {"active": 0, "saved": None}
-
-
-@contextmanager
-def torch_threads(n_threads):
-    """Run torch with ``n_threads`` intra-op threads (None: leave it as it is)."""
-    if n_threads is None:
-        yield torch.get_num_threads()
-        return
-    with _THREADS_LOCK:
-        if _THREADS_STATE["active"] == 0:
-            _THREADS_STATE["saved"] = torch.get_num_threads()
-        _THREADS_STATE["active"] += 1
-        if torch.get_num_threads() != n_threads:
-            torch.set_num_threads(int(n_threads))
-    try:
-        yield int(n_threads)
-    finally:
-        with _THREADS_LOCK:
-            _THREADS_STATE["active"] -= 1
-            saved = _THREADS_STATE["saved"]
-            if _THREADS_STATE["active"] == 0 and torch.get_num_threads() != saved:
-                torch.set_num_threads(saved)
-
-
-def _check_int_tuple(name, value, minimum, scalar_ok):
-    """A ValueError naming ``name`` unless ``value`` is int(s) >= minimum."""
-    def ok(v):
-        return isinstance(v, Integral) and not isinstance(v, bool) and v >= minimum
-
-    if scalar_ok and ok(value):
-        return
-    if isinstance(value, (tuple, list)) and len(value) > 0 and all(ok(v) for v in value):
-        return
-    what = f"an int >= {minimum} or a tuple of them" if scalar_ok else (
-        f"a non-empty tuple of ints >= {minimum}")
-    raise ValueError(f"{name}={value!r} must be {what}")
-
-
-def check_sample_weight(sample_weight, n_samples):
-    """Sample weights as float32 of shape (n_samples,), or None.
-
-    None stays None, and so do weights that are all equal: the weighted
-    mean loss is then the plain mean loss, computed the same way.
-    """
-    if sample_weight is None:
-        return None
-    try:
-        weight = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"sample_weight must hold numbers: {exc}") from exc
-    if weight.ndim == 0:
-        weight = np.full(n_samples, float(weight))
-    if weight.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight has shape {weight.shape}; expected ({n_samples},), "
-            "one weight per sample"
-        )
-    if not np.isfinite(weight).all():
-        raise ValueError("sample_weight contains NaN or infinity")
-    if (weight < 0).any():
-        raise ValueError("sample_weight contains negative weights")
-    if weight.sum() <= 0:
-        raise ValueError("sample_weight sums to zero; at least one sample must count")
-    if np.all(weight == weight[0]):
-        return None
-    return weight.astype(np.float32)
 
 
 class BaseCNN(NeuralNet):
@@ -163,36 +77,7 @@ class BaseCNN(NeuralNet):
     :class:`skcnn.CNNRegressor` for the parameters.
     """
 
-    _parameter_constraints = {
-        "n_filters": [tuple, list],
-        "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
-        "stride": [Interval(Integral, 1, None, closed="left"), tuple, list],
-        "padding": [
-            StrOptions({"same", "valid"}),
-            Interval(Integral, 0, None, closed="left"),
-            tuple,
-            list,
-        ],
-        "pooling": [StrOptions({"max", "avg"}), None],
-        "pool_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "batchnorm": ["boolean"],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "global_pool": [StrOptions(set(GLOBAL_POOLINGS)), None],
-        "hidden_units": [tuple, list],
-        "architecture": [StrOptions({"cnn", "lenet5"})],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-        "device": [str, torch.device],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-    }
+    _parameter_constraints = PARAMETER_CONSTRAINTS
 
     def __init__(
         self, *, n_filters, kernel_size, stride, padding, pooling, pool_size,
@@ -237,39 +122,7 @@ class BaseCNN(NeuralNet):
 
     def _check_hyperparameters(self):
         """Validate every parameter; change nothing."""
-        params = {name: getattr(self, name) for name in self._parameter_constraints}
-        validate_parameter_constraints(
-            self._parameter_constraints, params, caller_name=type(self).__name__
-        )
-        for name, minimum in _INT_TUPLES.items():
-            value = getattr(self, name)
-            if name == "padding" and isinstance(value, str):
-                continue
-            _check_int_tuple(name, value, minimum, scalar_ok=name in _INT_OR_TUPLE)
-        resolve_device(self.device)
-        if self.early_stopping and self.train_split is not None:
-            raise ValueError(
-                "early_stopping=True takes its own validation split; leave "
-                f"train_split=None (got train_split={self.train_split!r})"
-            )
-        if not (isinstance(self.dataset, type)
-                and issubclass(self.dataset, torch.utils.data.Dataset)):
-            raise ValueError(
-                f"dataset={self.dataset!r} must be a torch Dataset class: "
-                "skcnn's TensorDataset (the default) or e.g. skorch.dataset.Dataset"
-            )
-        if self.module is None and self.architecture == "cnn":
-            twins = sorted(
-                key for key in self.get_params_for("module")
-                if key in NETWORK_DEFAULTS or key in ("input_shape", "n_outputs")
-            )
-            if twins:
-                raise ValueError(
-                    "module__" + ", module__".join(twins) + " would override "
-                    f"{type(self).__name__}'s own parameter(s) {', '.join(twins)}: "
-                    "set those directly (input_shape and n_outputs are inferred "
-                    "from the data)"
-                )
+        check_hyperparameters(self)
 
     # --------------------------------------------------------------- network
     def build_module(self, input_shape, n_outputs):
@@ -563,6 +416,7 @@ class BaseCNN(NeuralNet):
         X, y_enc, weight, state = self._validate_training_data(
             X, y, sample_weight, fresh=fresh, classes=classes
         )
+        before = dict(vars(self))
         for name, value in state.items():
             setattr(self, name, value)
         if fresh:
@@ -571,9 +425,9 @@ class BaseCNN(NeuralNet):
             self._n_training_calls = 0
         self._call_seeds = self._next_seeds()
         dataset = self._training_dataset(X, y_enc, weight)
-        with self._training_session(self._call_seeds[0]):
+        with training_session(self, self._call_seeds[0]):
             if fresh:
-                self._initialize_or_restore()
+                self._initialize_or_restore(before)
             self.notify("on_train_begin", X=dataset, y=None)
             try:
                 self.fit_loop(dataset, None, **fit_params)
@@ -582,81 +436,19 @@ class BaseCNN(NeuralNet):
             self.notify("on_train_end", X=dataset, y=None)
         return self
 
-    def _initialize_or_restore(self):
-        """skorch's initialize, undone if it refuses a parameter.
+    def _initialize_or_restore(self, before):
+        """skorch's initialize; on failure, the estimator as it was ``before``.
 
-        skorch checks its prefixed parameters (``module__``, ...) at the end
-        of ``initialize``, after it has replaced the network; a refusal then
-        must not leave a half-built estimator behind.
+        skorch checks its prefixed parameters (``module__``, ...) and builds
+        the optimizer at the end of ``initialize``, after it has replaced
+        the network; a refusal then must not leave a half-built estimator.
         """
-        before = dict(vars(self))
         try:
             self.initialize()
         except Exception:
             vars(self).clear()
             vars(self).update(before)
             raise
-
-    @contextmanager
-    def _training_session(self, seed):
-        """Seeds, threads and the device around one training call.
-
-        Torch's global random state is forked (and restored afterwards), so
-        seeding here leaves the caller's state untouched. Optimizer state
-        parked on the CPU by the previous call goes back to the parameters'
-        device; afterwards nothing that prediction does not need stays on
-        the device (see :meth:`_release_training_state`).
-        """
-        device = torch.device(self.device)
-        devices = []
-        if device.type == "cuda":
-            devices = [torch.cuda.current_device() if device.index is None else device.index]
-        with torch.random.fork_rng(devices=devices), torch_threads(self.n_threads) as n:
-            torch.manual_seed(seed)
-            self.n_threads_ = n
-            if self.initialized_:
-                self._move_optimizer_state(to_params=True)
-            try:
-                yield
-            finally:
-                self._release_training_state()
-
-    def _move_optimizer_state(self, to_params):
-        """Move optimizer state to its parameters' device or to the CPU."""
-        optimizer = getattr(self, "optimizer_", None)
-        if optimizer is None:
-            return
-        for param, state in optimizer.state.items():
-            device = param.device if to_params else torch.device("cpu")
-            for key, value in state.items():
-                # Adam's scalar `step` lives on the CPU unless the optimizer
-                # is capturable/fused; leave it where it is
-                if torch.is_tensor(value) and value.dim() > 0 and value.device != device:
-                    state[key] = value.to(device)
-
-    def _release_training_state(self):
-        """Drop or offload what training left on the device.
-
-        Gradients are dropped, optimizer state (Adam's moments: twice the
-        weights) moves to the CPU when training ran elsewhere
-        (``partial_fit`` moves it back), early stopping's copy of the best
-        weights is dropped once restored, and scoring callbacks' cached
-        predictions are cleared. On a GPU, cached blocks go back to the
-        driver so that the next fit starts from the same memory level.
-        """
-        module = getattr(self, "module_", None)
-        if isinstance(module, torch.nn.Module):
-            module.zero_grad(set_to_none=True)
-        device = torch.device(self.device)
-        if device.type != "cpu":
-            self._move_optimizer_state(to_params=False)
-        for _, callback in getattr(self, "callbacks_", []):
-            if isinstance(callback, EarlyStopping):
-                callback.best_model_weights_ = None
-            if isinstance(callback, EpochScoring):
-                callback.y_trues_, callback.y_preds_ = [], []
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
 
     def _is_fitted(self):
         return self.initialized_ and hasattr(self, "input_shape_")
@@ -716,12 +508,13 @@ class BaseCNN(NeuralNet):
         """
         self._check_hyperparameters()
         state, state_dict = _persistence.load_weights(self, f)
+        before = dict(vars(self))
         for name, value in state.items():
             setattr(self, name, value)
         self._seed_base = int(check_random_state(self.random_state).randint(_SEED_MAX))
         self._n_training_calls = 0
         with torch.random.fork_rng(devices=[]):
-            self._initialize_or_restore()
+            self._initialize_or_restore(before)
         self.module_.load_state_dict(state_dict)
         return self
 
