@@ -60,13 +60,13 @@ def assert_same_scores(a, b):
 # ------------------------------------------------- same results, thread caps
 @pytest.fixture(scope="module")
 def sequential(audio):
-    """The reference: n_jobs=1 and one torch thread per fit."""
-    return search(*audio, n_jobs=1, n_threads=1)
+    """The reference: n_jobs=1 with default parameters (one torch thread per fit)."""
+    return search(*audio, n_jobs=1)
 
 
 def test_one_and_two_jobs_give_identical_scores(audio, sequential):
     # log loss, not accuracy: a continuous score shows any rounding difference
-    parallel = search(*audio, n_jobs=2, n_threads=1)
+    parallel = search(*audio, n_jobs=2)
     assert_same_scores(sequential, parallel)
     assert len(parallel.cv_results_["mean_test_nll"]) == 4
     assert set(parallel.cv_results_["mean_test_threads"]) == {1}
@@ -79,9 +79,9 @@ def test_dask_cluster_gives_identical_scores(audio, sequential):
         dashboard_address=None,
     ) as cluster, distributed.Client(cluster) as client:
         with joblib.parallel_backend("dask"):
-            on_dask = search(*audio, n_threads=1)
+            on_dask = search(*audio)  # default parameters
             # n_threads=None: Dask's nanny starts workers with OMP_NUM_THREADS=1
-            capped = search(*audio)
+            capped = search(*audio, n_threads=None)
         assert len(client.scheduler_info()["workers"]) == 2
     assert_same_scores(sequential, on_dask)
     assert set(capped.cv_results_["mean_test_threads"]) == {1}
@@ -89,7 +89,7 @@ def test_dask_cluster_gives_identical_scores(audio, sequential):
 
 def test_workers_cap_torch_threads_to_share_the_cores(audio):
     """n_threads=None: each of k loky workers runs torch with cpu_count // k."""
-    result = search(*audio, n_jobs=2)
+    result = search(*audio, n_jobs=2, n_threads=None)
     # joblib leaves a cap the user set in the environment alone
     expected = int(os.environ.get("OMP_NUM_THREADS", max(1, joblib.cpu_count() // 2)))
     assert set(result.cv_results_["mean_test_threads"]) == {expected}
@@ -104,8 +104,8 @@ def test_n_threads_is_set_for_fit_and_restored(audio):
     assert torch.get_num_threads() == before
     pipe.predict(X)
     assert torch.get_num_threads() == before
-    default = make_pipe().fit(X, y)
-    assert default[-1].n_threads_ == before
+    assert make_pipe().fit(X, y)[-1].n_threads_ == 1  # the default
+    assert make_pipe(n_threads=None).fit(X, y)[-1].n_threads_ == before
     assert clone(pipe[-1]).get_params()["n_threads"] == wanted
 
 
