@@ -18,13 +18,14 @@ import numpy as np
 import scipy.fft
 import torch
 
+from ._device import resolve_device
+
 __all__ = [
     "TimeFrequency",
     "BandedProduct",
     "make_window",
     "mel_filters",
     "dct_matrix",
-    "resolve_device",
 ]
 
 # Bytes of complex STFT held at once; bounds the temporaries of one chunk.
@@ -93,29 +94,6 @@ def dct_matrix(n_mfcc, n_mels):
     """
     eye = np.eye(n_mels, dtype=np.float64)
     return scipy.fft.dct(eye, type=2, norm="ortho", axis=0)[:n_mfcc].astype(np.float32)
-
-
-def resolve_device(device):
-    """``torch.device`` for a user's ``device`` string, checked to be usable."""
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device={device!r} is not a torch device; use 'cpu', 'cuda' or 'cuda:N'."
-        ) from exc
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"device={device!r} but no CUDA GPU is available; use device='cpu'."
-            )
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device={device!r} but only {torch.cuda.device_count()} CUDA "
-                "device(s) are available."
-            )
-    elif dev.type != "cpu":
-        raise ValueError(f"device={device!r} is not supported; use 'cpu' or 'cuda[:N]'.")
-    return dev
 
 
 class TimeFrequency:

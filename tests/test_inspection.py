@@ -153,3 +153,41 @@ def test_describe_raw_waveform_network():
     conv = table.rows[0]
     assert conv["layer"].startswith("conv1d") and conv["rf_frames"] == 9
     assert conv["rf_bins"] is None
+
+
+def test_any_transformer_that_describes_its_axes_works():
+    """describe asks the transformer (feature_span); no isinstance checks."""
+    from sklearn.base import BaseEstimator, TransformerMixin
+    from sklearn.pipeline import Pipeline
+
+    from skcnn import CNNClassifier
+    from skcnn.inspection import describe
+
+    class Halves(TransformerMixin, BaseEstimator):
+        """A made-up front end: every bin spans 100 Hz, every frame 0.5 s."""
+
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            return np.zeros((len(X), 1, 16, 16), dtype=np.float32)
+
+        def feature_span(self, n_bins, n_frames):
+            return {"seconds": 0.5 * n_frames, "hertz": 100.0 * n_bins, "semitones": None,
+                    "frequency_axis": "linear"}
+
+    pipe = Pipeline([("front", Halves()), ("cnn", CNNClassifier(n_filters=(4,), kernel_size=3,
+                                                                 pooling=None))])
+    table = describe(pipe, X=np.zeros((2, 100)))
+    assert table.receptive_field == {"rf_frames": 3, "rf_bins": 3, "rf_seconds": 1.5,
+                                     "rf_hertz": 300.0, "rf_semitones": None}
+
+
+def test_win_length_shortens_the_span_in_seconds():
+    net = nn.Sequential(nn.Conv2d(1, 1, 3))
+    full = describe_module(net, (1, 64, 40), features=SpectrogramTransformer(
+        sr=8000, n_fft=512, hop_length=128))
+    short = describe_module(net, (1, 64, 40), features=SpectrogramTransformer(
+        sr=8000, n_fft=512, hop_length=128, win_length=256))
+    assert full.receptive_field["rf_seconds"] == pytest.approx((2 * 128 + 512) / 8000)
+    assert short.receptive_field["rf_seconds"] == pytest.approx((2 * 128 + 256) / 8000)
