@@ -172,6 +172,11 @@ def test_any_transformer_that_describes_its_axes_works():
         def transform(self, X):
             return np.zeros((len(X), 1, 16, 16), dtype=np.float32)
 
+        def __sklearn_tags__(self):
+            tags = super().__sklearn_tags__()
+            tags.requires_fit = False  # stateless, as skcnn's transformers
+            return tags
+
         def feature_span(self, n_bins, n_frames):
             return {"seconds": 0.5 * n_frames, "hertz": 100.0 * n_bins, "semitones": None,
                     "frequency_axis": "linear"}
