@@ -24,6 +24,7 @@ __all__ = [
     "make_window",
     "mel_filters",
     "dct_matrix",
+    "power_to_db",
     "resolve_device",
 ]
 
@@ -90,6 +91,29 @@ def dct_matrix(n_mfcc, n_mels):
     """
     eye = np.eye(n_mels, dtype=np.float64)
     return scipy.fft.dct(eye, type=2, norm="ortho", axis=0)[:n_mfcc].astype(np.float32)
+
+
+def power_to_db(power, top_db):
+    """``librosa.power_to_db(S, ref=1.0)`` with the ``top_db`` floor per row.
+
+    Parameters
+    ----------
+    power : Tensor of shape (n_clips, n_values)
+        Each clip's power values (every channel, bin and frame) in one row.
+    top_db : float or None
+        Floor, in dB below the row's own maximum; None for no floor.
+
+    Examples
+    --------
+    >>> power_to_db(torch.tensor([[1.0, 1e-3, 1e-12], [1e-4, 1e-6, 0.0]]), 50.0)
+    tensor([[  0., -30., -50.],
+            [-40., -60., -90.]])
+    """
+    db = 10.0 * torch.log10(torch.clamp(power, min=_AMIN))
+    if top_db is not None:
+        floor = db.amax(dim=1, keepdim=True) - top_db
+        db = torch.maximum(db, floor)
+    return db
 
 
 def resolve_device(device):
@@ -246,21 +270,13 @@ class TimeFrequency:
                 if self.mel is not None:
                     maps = self.mel(maps)
             if self.output == "db":
-                maps = self._power_to_db(maps.reshape(n, -1)).reshape(maps.shape)
+                maps = power_to_db(maps.reshape(n, -1), self.top_db).reshape(maps.shape)
             if self.dct_t is not None:
                 maps = _frames_matmul(maps, self.dct_t)
                 if self.lift is not None:
                     maps = maps * self.lift
         maps = maps.reshape(n, -1, maps.shape[-2], maps.shape[-1]).transpose(-1, -2)
         return maps.to("cpu", torch.float32).numpy()
-
-    def _power_to_db(self, power):
-        """``librosa.power_to_db(S, ref=1.0)`` with the floor per row (clip)."""
-        db = 10.0 * torch.log10(torch.clamp(power, min=_AMIN))
-        if self.top_db is not None:
-            floor = db.amax(dim=1, keepdim=True) - self.top_db
-            db = torch.maximum(db, floor)
-        return db
 
 
 class BandedProduct:
@@ -319,12 +335,15 @@ def _frames_matmul(maps, matrix_t):
     A plain ``matmul`` folds the batch into one GEMM whose blocking BLAS picks
     from the number of rows, so the last bits of a clip's mel energies would
     depend on how many clips share its chunk (and the DCT's cancellation makes
-    those bits visible in MFCCs near zero). ``bmm`` runs one GEMM of the same
-    shape per map instead, which rounds a clip the same way whatever its
-    neighbours; a lone map is doubled, because a batch of one takes a
-    different (matrix-vector) path. ``tests/test_features.py`` checks
+    those bits visible in MFCCs near zero). ``bmm`` is no cure on the CPU:
+    MKL's batched GEMM rounds some small shapes (one-frame clips, the 40 x 13
+    DCT) differently by a map's position in the batch. So each map gets its
+    own GEMM, on a copy of the map in a 64-byte-aligned slot of its own, with
+    its output in another: every clip then goes through the same BLAS call on
+    the same shapes and the same alignment whatever its neighbours, which
+    rounds it the same way. ``tests/test_features.py`` checks
     ``transform(X)[i] == transform(X[i:i+1])`` bit for bit, down to one-frame
-    clips. It is also faster here than the folded product.
+    clips. On a GPU (no bit-for-bit claim) it is one ``bmm``.
 
     Parameters
     ----------
@@ -335,7 +354,17 @@ def _frames_matmul(maps, matrix_t):
     -------
     Tensor of shape (n, n_frames, n_out)
     """
-    n = maps.shape[0]
-    if n == 1:
-        return torch.bmm(maps.expand(2, -1, -1), matrix_t.expand(2, -1, -1))[:1]
-    return torch.bmm(maps, matrix_t.expand(n, -1, -1))
+    n, n_frames, n_in = maps.shape
+    n_out = matrix_t.shape[1]
+    if maps.device.type != "cpu":
+        return torch.bmm(maps, matrix_t.expand(n, -1, -1))
+    size_in, size_out = n_frames * n_in, n_frames * n_out
+    # slots of a multiple of 16 floats (64 bytes) in buffers that torch aligns to 64
+    src = maps.new_empty((n, -(-size_in // 16) * 16))
+    dst = maps.new_empty((n, -(-size_out // 16) * 16))
+    src = src[:, :size_in].view(n, n_frames, n_in)
+    dst = dst[:, :size_out].view(n, n_frames, n_out)
+    src.copy_(maps)
+    for map_in, map_out in zip(src.unbind(0), dst.unbind(0)):
+        torch.mm(map_in, matrix_t, out=map_out)
+    return dst
