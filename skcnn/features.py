@@ -1,11 +1,11 @@
 """Audio feature transformers: clips in, 2-D time-frequency maps out.
 
-Both transformers are stateless (nothing is learned in ``fit``), take every
+The transformers are stateless (nothing is learned in ``fit``), take every
 librosa parameter as a plain constructor argument so that ``GridSearchCV`` can
 tune the front end, and compute each clip's features from that clip alone.
 
-The signal maths lives in :mod:`skcnn._dsp` (imported when a transform runs,
-so ``import skcnn.features`` does not load torch).
+The signal maths lives in :mod:`skcnn._dsp` and :mod:`skcnn._cqt` (imported
+when a transform runs, so ``import skcnn.features`` does not load torch).
 """
 
 from numbers import Integral, Real
@@ -17,24 +17,27 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._validation import check_audio, to_float32
 
-__all__ = ["SpectrogramTransformer", "MFCCTransformer"]
+__all__ = ["SpectrogramTransformer", "MFCCTransformer", "CQTTransformer"]
 
 # librosa.feature.delta's default window (frames).
 _DELTA_WIDTH = 9
 
 
-class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
-    """Shared machinery: parameter checks, chunked transform, tags."""
+class _BaseFeatures(TransformerMixin, BaseEstimator):
+    """Shared machinery of every stateless transformer.
+
+    Parameter checks common to all, ``fit`` as a check, the chunked
+    ``transform`` over validated clips (``duration``, ``device``, ``verbose``)
+    and the tags. A subclass provides ``_front_end()``: an object with
+    ``n_frames(n_samples)``, ``n_bins``, ``channels_out(n_channels)``,
+    ``chunk_size(n_channels, n_samples)`` and a call that maps a float32 chunk
+    ``(n, n_channels, n_samples)`` to float32 maps, the dB floor taken per clip
+    (``_dsp.power_to_db``).
+    """
 
     _parameter_constraints: dict = {
         "sr": [Interval(Real, 0, None, closed="neither")],
-        "n_fft": [Interval(Integral, 1, None, closed="left")],
         "hop_length": [Interval(Integral, 1, None, closed="left")],
-        "win_length": [Interval(Integral, 1, None, closed="left"), None],
-        "window": [str, tuple, Real, callable, "array-like"],
-        "center": ["boolean"],
-        "fmin": [Interval(Real, 0, None, closed="left")],
-        "fmax": [Interval(Real, 0, None, closed="neither"), None],
         "top_db": [Interval(Real, 0, None, closed="left"), None],
         "duration": [Interval(Real, 0, None, closed="neither"), None],
         "device": [str],
@@ -84,13 +87,7 @@ class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
         n_clips, n_channels, n_samples = clips.shape
         n_samples = length or n_samples
         n_frames = front_end.n_frames(n_samples)
-        if n_frames < 1:
-            raise ValueError(
-                f"the clips have {n_samples} samples, fewer than n_fft={self.n_fft}, "
-                "which center=False needs for one frame; use center=True, a smaller "
-                "n_fft or a longer `duration`."
-            )
-        self._check_frames(n_frames)
+        self._check_frames(front_end, n_samples, n_frames)
         out = np.empty(
             (n_clips, self._channels_out(front_end, n_channels), front_end.n_bins, n_frames),
             dtype=np.float32,
@@ -112,6 +109,44 @@ class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
         if self.duration is None:
             return None
         return max(1, int(round(self.duration * self.sr)))
+
+    def _check_frames(self, front_end, n_samples, n_frames):
+        """Hook: refuse clip lengths the subclass cannot handle."""
+
+    def _channels_out(self, front_end, n_channels):
+        return front_end.channels_out(n_channels)
+
+    def _postprocess(self, maps):
+        return maps
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+class _BaseTimeFrequency(_BaseFeatures):
+    """The STFT transformers' parameters and front end."""
+
+    _parameter_constraints: dict = {
+        **_BaseFeatures._parameter_constraints,
+        "n_fft": [Interval(Integral, 1, None, closed="left")],
+        "win_length": [Interval(Integral, 1, None, closed="left"), None],
+        "window": [str, tuple, Real, callable, "array-like"],
+        "center": ["boolean"],
+        "fmin": [Interval(Real, 0, None, closed="left")],
+        "fmax": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def _check_frames(self, front_end, n_samples, n_frames):
+        if n_frames < 1:
+            raise ValueError(
+                f"the clips have {n_samples} samples, fewer than n_fft={self.n_fft}, "
+                "which center=False needs for one frame; use center=True, a smaller "
+                "n_fft or a longer `duration`."
+            )
 
     def _win_length(self):
         win_length = self.n_fft if self.win_length is None else self.win_length
@@ -153,23 +188,6 @@ class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
             device=_dsp.resolve_device(self.device),
             **filters,
         )
-
-    def _check_frames(self, n_frames):
-        """Hook: refuse frame counts the subclass cannot handle."""
-
-    def _channels_out(self, front_end, n_channels):
-        return front_end.channels_out(n_channels)
-
-    def _postprocess(self, maps):
-        return maps
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
-
 
 class SpectrogramTransformer(_BaseTimeFrequency):
     """Short-time Fourier spectrogram of each clip, on a linear or mel axis.
@@ -418,7 +436,8 @@ class MFCCTransformer(_BaseTimeFrequency):
             lifter=self.lifter,
         )
 
-    def _check_frames(self, n_frames):
+    def _check_frames(self, front_end, n_samples, n_frames):
+        super()._check_frames(front_end, n_samples, n_frames)
         if self.deltas and n_frames < _DELTA_WIDTH:
             raise ValueError(
                 f"deltas={self.deltas} needs at least {_DELTA_WIDTH} frames per clip "
@@ -438,3 +457,200 @@ class MFCCTransformer(_BaseTimeFrequency):
                 librosa.feature.delta(maps, width=_DELTA_WIDTH, order=order, axis=-1)
             )
         return np.concatenate(stacked, axis=1)
+
+
+class CQTTransformer(_BaseFeatures):
+    """Constant-Q transform of each clip: a log-frequency axis, in bins per octave.
+
+    On a constant-Q axis a pitch change is a shift: a harmonic tone moved up
+    ``k`` semitones gives the same pattern ``k * bins_per_octave / 12`` bins
+    higher, which a convolution can share weights across (on a linear or mel
+    axis the harmonics' spacing changes with the pitch).
+
+    The numbers are ``np.abs(librosa.cqt(y, ...))`` for each clip within
+    float32 rounding (relative error about 1e-7): the same octave-by-octave
+    decomposition, filters and soxr resampling, run on a chunk of clips at once
+    (see :mod:`skcnn._cqt`). Each clip's output depends on that clip alone,
+    bit for bit on the CPU, dB floor included.
+
+    Parameters
+    ----------
+    sr : float, default=22050
+        Sample rate of the clips, in Hz.
+    hop_length : int, default=512
+        Samples between successive frames.
+    fmin : float, default=None
+        Centre frequency of the lowest bin, in Hz; None is C1 (about 32.70 Hz),
+        as in librosa.
+    n_bins : int, default=84
+        Number of frequency bins. The top bin, ``fmin * 2 ** ((n_bins - 1) /
+        bins_per_octave)``, and its filter's upper band edge must stay below
+        ``sr / 2`` (librosa's 84 bins from C1 need ``sr`` above about 9 kHz).
+    bins_per_octave : int, default=12
+        Bins per octave (12: one per semitone).
+    filter_scale : float, default=1
+        Filter length scale: below 1, shorter filters (finer time, coarser
+        frequency resolution).
+    window : str, tuple, float or callable, default='hann'
+        Window of the filters, any that ``librosa.filters.get_window`` knows.
+    output : {'magnitude', 'power', 'db'}, default='db'
+        'magnitude' is ``|C|``, 'power' ``|C| ** 2``, 'db' the power in
+        decibels (``librosa.power_to_db`` with ``ref=1.0``, equal to
+        ``librosa.amplitude_to_db(|C|)``) with a per-clip floor.
+    top_db : float or None, default=80.0
+        For ``output='db'``: floor, in dB below each clip's own maximum.
+    duration : float, default=None
+        If given, every clip is zero-padded or cropped to this many seconds
+        (``round(duration * sr)`` samples). Required for clips of different
+        lengths.
+    device : str, default='cpu'
+        Torch device for the STFTs and filter products: 'cpu', 'cuda' or
+        'cuda:N'. The resampling between octaves (soxr) runs on the CPU.
+    verbose : int, default=0
+        Show a progress bar over chunks for long inputs.
+
+    See Also
+    --------
+    SpectrogramTransformer : Linear or mel spectrograms.
+    MFCCTransformer : Mel-frequency cepstral coefficients.
+
+    Notes
+    -----
+    Output: float32 ``(n_clips, n_channels, n_bins, n_frames)``, bins from
+    ``fmin`` upwards, frame ``t`` centred at sample ``t * hop_length``;
+    ``n_frames`` is ``1 + n_samples // hop_length`` when ``hop_length`` is
+    divisible by ``2 ** (n_octaves - 1)``, and librosa's count otherwise (the
+    fewest frames of any octave).
+
+    Fixed at librosa's defaults: ``tuning=0``, ``norm=1``, ``sparsity=0.01``,
+    ``scale=True``, ``pad_mode='constant'``, ``res_type='soxr_hq'``.
+
+    Clips shorter than the longest filter (``feature_span(1, 1)["seconds"]``)
+    are zero-padded, as librosa does (librosa warns; here it is silent), so
+    their low bins mostly see the padding. Clips shorter than librosa's early
+    downsampling factor (a few samples, at most ``hop_length``) are an error,
+    as in librosa.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcnn import CQTTransformer
+    >>> clips = np.random.default_rng(0).standard_normal((4, 8000)).astype(np.float32)
+    >>> cqt = CQTTransformer(sr=8000, hop_length=128, n_bins=72)
+    >>> cqt.fit_transform(clips).shape
+    (4, 1, 72, 63)
+    >>> cqt.feature_span(n_bins=12, n_frames=1)["semitones"]
+    12.0
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseFeatures._parameter_constraints,
+        "fmin": [Interval(Real, 0, None, closed="neither"), None],
+        "n_bins": [Interval(Integral, 1, None, closed="left")],
+        "bins_per_octave": [Interval(Integral, 1, None, closed="left")],
+        "filter_scale": [Interval(Real, 0, None, closed="neither")],
+        "window": [str, tuple, Real, callable],
+        "output": [StrOptions({"magnitude", "power", "db"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        sr=22050,
+        hop_length=512,
+        fmin=None,
+        n_bins=84,
+        bins_per_octave=12,
+        filter_scale=1,
+        window="hann",
+        output="db",
+        top_db=80.0,
+        duration=None,
+        device="cpu",
+        verbose=0,
+    ):
+        self.sr = sr
+        self.hop_length = hop_length
+        self.fmin = fmin
+        self.n_bins = n_bins
+        self.bins_per_octave = bins_per_octave
+        self.filter_scale = filter_scale
+        self.window = window
+        self.output = output
+        self.top_db = top_db
+        self.duration = duration
+        self.device = device
+        self.verbose = verbose
+
+    def _axis_params(self):
+        return dict(
+            sr=self.sr,
+            fmin=self.fmin,
+            n_bins=self.n_bins,
+            bins_per_octave=self.bins_per_octave,
+            filter_scale=self.filter_scale,
+            window=self.window,
+        )
+
+    def _front_end(self):
+        from . import _cqt, _dsp
+
+        return _cqt.ConstantQ(
+            hop_length=self.hop_length,
+            output=self.output,
+            top_db=self.top_db,
+            device=_dsp.resolve_device(self.device),
+            **self._axis_params(),
+        )
+
+    def _check_frames(self, front_end, n_samples, n_frames):
+        if n_samples < front_end.min_samples:
+            raise ValueError(
+                f"the clips have {n_samples} samples, fewer than the "
+                f"{front_end.min_samples} that librosa's constant-Q transform needs "
+                f"with hop_length={self.hop_length} and {self.n_bins} bins (it first "
+                f"downsamples by {front_end.min_samples}); use longer clips "
+                "(`duration`)."
+            )
+
+    def feature_span(self, n_bins, n_frames):
+        """What a block of ``n_bins`` bins by ``n_frames`` frames of the output covers.
+
+        Parameters
+        ----------
+        n_bins : int
+            Consecutive frequency bins, at least 1.
+        n_frames : int
+            Consecutive frames, at least 1.
+
+        Returns
+        -------
+        span : dict
+            ``"seconds"``: ``((n_frames - 1) * hop_length + L) / sr``, with
+            ``L`` the longest filter's length in samples (the lowest bin's,
+            as librosa computes it); ``"hertz"``: the span of ``n_bins``
+            bins at the top of the axis, ``f[-1] - f[-1 - n_bins]`` with
+            ``f`` the centre frequencies, capped at the whole axis,
+            ``f[-1] - f[0]``; ``"semitones"``: ``n_bins * 12 /
+            bins_per_octave``; ``"frequency_axis"``: ``"constant-q"``.
+
+        Examples
+        --------
+        >>> span = CQTTransformer(sr=8000, hop_length=128, n_bins=72).feature_span(24, 3)
+        >>> round(span["seconds"], 3), round(span["hertz"], 1), span["semitones"]
+        (0.562, 1481.6, 24.0)
+        """
+        for name, value in (("n_bins", n_bins), ("n_frames", n_frames)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < 1:
+                raise ValueError(f"{name}={value!r} must be a positive integer.")
+        self._validate_params()
+        from . import _cqt
+
+        freqs, _, lengths, _ = _cqt.cqt_axis(**self._axis_params())
+        top = len(freqs) - 1
+        return {
+            "seconds": float(((n_frames - 1) * self.hop_length + lengths[0]) / self.sr),
+            "hertz": float(freqs[top] - freqs[max(top - n_bins, 0)]),
+            "semitones": float(n_bins * 12 / self.bins_per_octave),
+            "frequency_axis": "constant-q",
+        }
