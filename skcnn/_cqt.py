@@ -112,6 +112,7 @@ def cqt_axis(*, sr, fmin, n_bins, bins_per_octave, filter_scale, window):
     >>> print(f"{freqs[0]:.2f} {freqs[-1]:.1f} {lengths[0]:.0f}")
     32.70 1975.5 4240
     """
+    given = f"fmin={fmin:g}" if fmin is not None else "fmin=None (C1)"
     if fmin is None:
         fmin = librosa.note_to_hz("C1")
     nyquist = sr / 2
@@ -119,7 +120,7 @@ def cqt_axis(*, sr, fmin, n_bins, bins_per_octave, filter_scale, window):
     if top > nyquist:
         raise ValueError(
             f"fmin * 2 ** ((n_bins - 1) / bins_per_octave) = {top:.0f} Hz exceeds the "
-            f"Nyquist frequency sr / 2 = {nyquist:g} Hz (fmin={fmin:g}, n_bins={n_bins}, "
+            f"Nyquist frequency sr / 2 = {nyquist:g} Hz ({given}, n_bins={n_bins}, "
             f"bins_per_octave={bins_per_octave}, sr={sr:g}); use fewer n_bins or a "
             "lower fmin."
         )
@@ -138,9 +139,11 @@ def cqt_axis(*, sr, fmin, n_bins, bins_per_octave, filter_scale, window):
         ) from exc
     if cutoff > nyquist:
         raise ValueError(
-            f"the top filter (centre {top:.0f} Hz, filter_scale={filter_scale:g}) reaches "
-            f"{cutoff:.0f} Hz, above the Nyquist frequency sr / 2 = {nyquist:g} Hz; use "
-            "fewer n_bins, a lower fmin or a larger filter_scale (narrower filters)."
+            f"the top bin, fmin * 2 ** ((n_bins - 1) / bins_per_octave) = {top:.0f} Hz, has "
+            f"a filter reaching {cutoff:.0f} Hz (half its bandwidth higher), above the "
+            f"Nyquist frequency sr / 2 = {nyquist:g} Hz ({given}, n_bins={n_bins}, "
+            f"bins_per_octave={bins_per_octave}, filter_scale={filter_scale:g}, sr={sr:g}); "
+            "use fewer n_bins, a lower fmin or a larger filter_scale (narrower filters)."
         )
     return freqs, alpha, lengths, float(cutoff)
 

@@ -485,7 +485,7 @@ class CQTTransformer(_BaseFeatures):
     n_bins : int, default=84
         Number of frequency bins. The top bin, ``fmin * 2 ** ((n_bins - 1) /
         bins_per_octave)``, and its filter's upper band edge must stay below
-        ``sr / 2`` (librosa's 84 bins from C1 need ``sr`` above about 9 kHz).
+        ``sr / 2`` (librosa's 84 bins from C1 need ``sr`` above about 8.25 kHz).
     bins_per_octave : int, default=12
         Bins per octave (12: one per semitone).
     filter_scale : float, default=1

@@ -10,7 +10,9 @@ TRANSFORMERS = [
     SpectrogramTransformer(sr=8000, n_fft=64, hop_length=16, output="complex"),
     MFCCTransformer(sr=8000, n_fft=256, hop_length=64, n_mels=20, deltas=0),
     CQTTransformer(sr=8000, hop_length=16, fmin=200.0, n_bins=36, output="magnitude"),
-    CQTTransformer(sr=8000, hop_length=25, fmin=500.0, n_bins=24, bins_per_octave=24, filter_scale=0.5),
+    CQTTransformer(
+        sr=8000, hop_length=25, fmin=500.0, n_bins=24, bins_per_octave=24, filter_scale=0.5
+    ),
 ]
 
 _STATELESS = (
