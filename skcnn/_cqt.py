@@ -170,16 +170,17 @@ def _fft_basis(freqs, alpha, sr, filter_scale, window):
 def _real_weights(fft_basis):
     """The complex product ``D @ B.T`` as one real matrix.
 
-    For an STFT frame ``D`` seen as interleaved (re, im) pairs, ``x @ W`` gives
-    interleaved (re, im) pairs of the filter responses.
+    For an STFT frame ``D`` seen as interleaved (re, im) pairs (``x``, as
+    ``torch.view_as_real`` lays it out), ``x @ W`` gives the real parts of the
+    filter responses, then their imaginary parts.
     """
     n_filters, n_freq = fft_basis.shape
     re, im = fft_basis.real.T, fft_basis.imag.T  # (n_freq, n_filters)
-    weights = np.empty((n_freq, 2, n_filters, 2), dtype=np.float32)
-    weights[:, 0, :, 0] = re
-    weights[:, 0, :, 1] = im
-    weights[:, 1, :, 0] = -im
-    weights[:, 1, :, 1] = re
+    weights = np.empty((n_freq, 2, 2, n_filters), dtype=np.float32)
+    weights[:, 0, 0] = re  # re(D) re(B)
+    weights[:, 1, 0] = -im  # - im(D) im(B)
+    weights[:, 0, 1] = im  # re(D) im(B)
+    weights[:, 1, 1] = re  # im(D) re(B)
     return weights.reshape(2 * n_freq, 2 * n_filters)
 
 
@@ -373,9 +374,9 @@ class ConstantQ:
                     return_complex=True,
                 )
             parts = torch.view_as_real(spec.transpose(1, 2)[:, :n_frames])  # (n*c, T, F, 2)
-            resp = octave["product"](parts.flatten(-2))  # (n*c, T, 2 * filters)
-            resp = resp.square_().unflatten(-1, (-1, 2)).sum(-1)
-            power[:, :, octave["rows"]] = resp
+            resp = octave["product"](parts.flatten(-2))  # (n*c, T, re... im...)
+            re, im = resp.chunk(2, dim=-1)
+            power[:, :, octave["rows"]] = torch.addcmul(re * re, im, im)
         if self.output == "magnitude":
             maps = power.sqrt_()
         elif self.output == "db":
