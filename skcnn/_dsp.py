@@ -322,7 +322,8 @@ class BandedProduct:
             rows = np.flatnonzero(matrix_t[:, columns].any(axis=1))
             lo, hi = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
             block = matrix_t[lo:hi, columns[0] : columns[-1] + 1]
-            self.blocks.append((lo, hi, torch.as_tensor(block, device=device)))
+            # a copy: contiguous and torch-aligned, the same for every call
+            self.blocks.append((lo, hi, torch.tensor(block, device=device)))
 
     def __call__(self, maps):
         """Product of ``maps`` of shape (n, n_frames, n_in) with the matrix."""
