@@ -517,10 +517,11 @@ class CQTTransformer(_BaseFeatures):
     Notes
     -----
     Output: float32 ``(n_clips, n_channels, n_bins, n_frames)``, bins from
-    ``fmin`` upwards, frame ``t`` centred at sample ``t * hop_length``;
-    ``n_frames`` is ``1 + n_samples // hop_length`` when ``hop_length`` is
-    divisible by ``2 ** (n_octaves - 1)``, and librosa's count otherwise (the
-    fewest frames of any octave).
+    ``fmin`` upwards, frame ``t`` centred at sample ``t * hop_length``, and
+    librosa's frame count: ``1 + n_samples // hop_length``, or one more at some
+    lengths when librosa first downsamples the clip (a ``hop_length`` with more
+    factors of 2 than the octaves need, and a top bin far below ``sr / 2``),
+    as it rounds the downsampled length up.
 
     Fixed at librosa's defaults: ``tuning=0``, ``norm=1``, ``sparsity=0.01``,
     ``scale=True``, ``pad_mode='constant'``, ``res_type='soxr_hq'``.
