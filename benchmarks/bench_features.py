@@ -10,12 +10,15 @@ For each set, MFCCs and a dB mel spectrogram are computed by (a) librosa called
 clip by clip, (b) librosa called once on the batch and (c) skcnn; the script
 prints the median clips per second of each, skcnn's speed-up over (a) and (b),
 and the peak memory of each method, measured in a fresh process, as a multiple
-of its input plus output.
+of its input plus output. On the ``1s`` set also the constant-Q magnitude
+(``np.abs(librosa.cqt)``, 72 bins from C1, hop 128; ``CQTTransformer`` with
+``output='magnitude'``).
 
 Run::
 
-    python benchmarks/bench_features.py            # full run, about 10 minutes on 2 cores
-    python benchmarks/bench_features.py --quick    # a tenth of the clips
+    python benchmarks/bench_features.py                     # full run, about 13 minutes on 2 cores
+    python benchmarks/bench_features.py --quick             # a tenth of the clips
+    python benchmarks/bench_features.py --sets 1s --features cqt   # the CQT alone
 """
 
 import argparse
@@ -30,9 +33,11 @@ import numpy as np
 FSDD = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
 
 SETS = {
-    "1s": dict(n_clips=3000, sr=8000, seconds=1.0, n_fft=512, hop_length=128, n_mels=40),
+    "1s": dict(n_clips=3000, sr=8000, seconds=1.0, n_fft=512, hop_length=128, n_mels=40,
+               cqt=dict(hop_length=128, n_bins=72)),
     "5s": dict(n_clips=2000, sr=22050, seconds=5.0, n_fft=2048, hop_length=512, n_mels=128),
 }
+FEATURES = ("mfcc", "mel dB", "cqt")
 
 
 def build_set(n_clips, sr, seconds, **_):
@@ -62,7 +67,7 @@ def build_set(n_clips, sr, seconds, **_):
 def _methods(params):
     import librosa
 
-    from skcnn import MFCCTransformer, SpectrogramTransformer
+    from skcnn import CQTTransformer, MFCCTransformer, SpectrogramTransformer
 
     sr = params["sr"]
     stft = dict(n_fft=params["n_fft"], hop_length=params["hop_length"], n_mels=params["n_mels"])
@@ -75,7 +80,20 @@ def _methods(params):
 
     mfcc = MFCCTransformer(sr=sr, n_mfcc=13, **stft)
     mel_db = SpectrogramTransformer(sr=sr, output="db", **stft)
-    return {
+    methods = {}
+    if params.get("cqt"):
+        cqt_params = params["cqt"]
+
+        def librosa_cqt(x):
+            return np.abs(librosa.cqt(x, sr=sr, **cqt_params))
+
+        cqt = CQTTransformer(sr=sr, output="magnitude", **cqt_params)
+        methods = {
+            ("cqt", "librosa per clip"): lambda X: np.stack([librosa_cqt(x) for x in X]),
+            ("cqt", "librosa batch"): librosa_cqt,
+            ("cqt", "skcnn"): cqt.transform,
+        }
+    return methods | {
         ("mfcc", "librosa per clip"): lambda X: np.stack([librosa_mfcc(x) for x in X]),
         ("mfcc", "librosa batch"): librosa_mfcc,
         ("mfcc", "skcnn"): mfcc.transform,
@@ -94,6 +112,9 @@ def _rss_mb(field):
 
 def _child(path, params, key, repeats, queue):
     """Time one method in a fresh process and report its peak memory."""
+    import warnings
+
+    warnings.simplefilter("ignore", UserWarning)  # librosa: n_fft too large for the low octaves
     X = np.load(path)
     method = _methods(params)[key]
     method(X[:4])  # warm up (imports, numba compilation, filter caches)
@@ -110,26 +131,31 @@ def _child(path, params, key, repeats, queue):
     queue.put((times, peak, X.nbytes / 2**20, out_bytes / 2**20))
 
 
-def run_set(name, params, repeats, quick):
+def run_set(name, params, repeats, quick, features=FEATURES):
     params = dict(params)
     if quick:
         params["n_clips"] //= 10
     X = build_set(**params)
     print(f"\n== {name}: {len(X)} clips of {params['seconds']} s at {params['sr']} Hz, "
-          f"n_fft={params['n_fft']}, hop_length={params['hop_length']}, {params['n_mels']} mels")
+          f"n_fft={params['n_fft']}, hop_length={params['hop_length']}, {params['n_mels']} mels"
+          + (f"; cqt {params['cqt']}" if params.get("cqt") and "cqt" in features else ""))
     ctx = mp.get_context("spawn")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "X.npy"
         np.save(path, X)
         for key in _methods(params):
+            if key[0] not in features:
+                continue
             queue = ctx.Queue()
             proc = ctx.Process(target=_child, args=(path, params, key, repeats, queue))
             proc.start()
             times, peak, in_mb, out_mb = queue.get()
             proc.join()
             results[key] = (len(X) / statistics.median(times), peak, in_mb, out_mb)
-    for feature in ("mfcc", "mel dB"):
+    for feature in FEATURES:
+        if (feature, "skcnn") not in results:
+            continue
         ours = results[(feature, "skcnn")][0]
         print(f"  {feature}:")
         for how in ("librosa per clip", "librosa batch", "skcnn"):
@@ -144,13 +170,14 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a tenth of the clips")
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats (median)")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--features", nargs="+", default=list(FEATURES), choices=FEATURES)
     args = parser.parse_args()
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; medians of "
           f"{args.repeats} runs")
     for name in args.sets:
-        run_set(name, SETS[name], args.repeats, args.quick)
+        run_set(name, SETS[name], args.repeats, args.quick, args.features)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ __version__ = "0.1.0.dev0"
 _LAZY = {
     "SpectrogramTransformer": "features",
     "MFCCTransformer": "features",
+    "CQTTransformer": "features",
     "CNNClassifier": "estimators",
     "CNNRegressor": "estimators",
 }

@@ -33,7 +33,8 @@ from . import _persistence
 from ._callbacks import EpochLog, FiniteLoss
 from ._checks import PARAMETER_CONSTRAINTS, check_hyperparameters, check_sample_weight
 from ._data import TensorBatchIterator, TensorDataset
-from ._session import torch_threads, training_session
+from ._device import torch_threads
+from ._session import training_session
 from .modules import CNN, NETWORK_DEFAULTS, LeNet5
 
 __all__ = ["BaseCNN", "DEFAULTS"]

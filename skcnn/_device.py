@@ -1,8 +1,11 @@
-"""Torch devices named by the user, checked once for every part of skcnn."""
+"""Torch devices named by the user, and torch's thread count, for every part of skcnn."""
+
+import threading
+from contextlib import contextmanager
 
 import torch
 
-__all__ = ["resolve_device"]
+__all__ = ["resolve_device", "torch_threads"]
 
 
 def resolve_device(device):
@@ -36,3 +39,32 @@ def resolve_device(device):
     elif dev.type != "cpu":
         raise ValueError(f"device={device!r} is not supported; use 'cpu' or 'cuda[:N]'.")
     return dev
+
+
+# torch's intra-op thread count is one setting per process. Concurrent calls
+# (predict from several threads) share it: the first call in saves the count,
+# each call sets its own, the last call out restores the saved count.
+_THREADS_LOCK = threading.Lock()
+_THREADS_STATE = {"active": 0, "saved": None}
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run torch with ``n_threads`` intra-op threads (None: leave it as it is)."""
+    if n_threads is None:
+        yield torch.get_num_threads()
+        return
+    with _THREADS_LOCK:
+        if _THREADS_STATE["active"] == 0:
+            _THREADS_STATE["saved"] = torch.get_num_threads()
+        _THREADS_STATE["active"] += 1
+        if torch.get_num_threads() != n_threads:
+            torch.set_num_threads(int(n_threads))
+    try:
+        yield int(n_threads)
+    finally:
+        with _THREADS_LOCK:
+            _THREADS_STATE["active"] -= 1
+            saved = _THREADS_STATE["saved"]
+            if _THREADS_STATE["active"] == 0 and torch.get_num_threads() != saved:
+                torch.set_num_threads(saved)

@@ -5,46 +5,17 @@ global state is left untouched), runs torch with the estimator's
 ``n_threads`` threads, and afterwards releases what training left on the
 device: gradients, optimizer state (parked on the CPU until the next call),
 early stopping's copy of the best weights and scoring callbacks' caches.
-:func:`torch_threads` is also used around prediction.
+:func:`skcnn._device.torch_threads` is also used around prediction.
 """
 
-import threading
 from contextlib import contextmanager
 
 import torch
 from skorch.callbacks import EarlyStopping, EpochScoring
 
-__all__ = ["torch_threads", "training_session"]
+from ._device import torch_threads
 
-# torch's intra-op thread count is one setting per process. Concurrent calls
-# (predict from several threads) share it: the first call in saves the count,
-# each call sets its own, the last call out restores the saved count.
-_THREADS_LOCK = threading.Lock()
-_THREADS_STATE = {"active": 0, "saved": None}
-
-
-@contextmanager
-def torch_threads(n_threads):
-    """Run torch with ``n_threads`` intra-op threads (None: leave it as it is)."""
-    if n_threads is None:
-        yield torch.get_num_threads()
-        return
-    with _THREADS_LOCK:
-        if _THREADS_STATE["active"] == 0:
-            _THREADS_STATE["saved"] = torch.get_num_threads()
-        _THREADS_STATE["active"] += 1
-        if torch.get_num_threads() != n_threads:
-            torch.set_num_threads(int(n_threads))
-    try:
-        yield int(n_threads)
-    finally:
-        with _THREADS_LOCK:
-            _THREADS_STATE["active"] -= 1
-            saved = _THREADS_STATE["saved"]
-            if _THREADS_STATE["active"] == 0 and torch.get_num_threads() != saved:
-                torch.set_num_threads(saved)
-
-
+__all__ = ["training_session"]
 
 @contextmanager
 def training_session(net, seed):

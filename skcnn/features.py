@@ -1,11 +1,11 @@
 """Audio feature transformers: clips in, 2-D time-frequency maps out.
 
-Both transformers are stateless (nothing is learned in ``fit``), take every
+The transformers are stateless (nothing is learned in ``fit``), take every
 librosa parameter as a plain constructor argument so that ``GridSearchCV`` can
 tune the front end, and compute each clip's features from that clip alone.
 
-The signal maths lives in :mod:`skcnn._dsp` (imported when a transform runs,
-so ``import skcnn.features`` does not load torch).
+The signal maths lives in :mod:`skcnn._dsp` and :mod:`skcnn._cqt` (imported
+when a transform runs, so ``import skcnn.features`` does not load torch).
 """
 
 import warnings
@@ -13,78 +13,31 @@ from numbers import Integral, Real
 
 import librosa
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._validation import check_audio, check_positive_int, to_float32
+from ._features_base import BaseFeatures
+from ._validation import check_positive_int
 
-__all__ = ["SpectrogramTransformer", "MFCCTransformer"]
+__all__ = ["SpectrogramTransformer", "MFCCTransformer", "CQTTransformer"]
 
 # librosa.feature.delta's default window (frames).
 _DELTA_WIDTH = 9
 
 
-class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
-    """Shared machinery: parameter checks, chunked transform, tags."""
+class _BaseTimeFrequency(BaseFeatures):
+    """The STFT transformers' parameters and front end."""
 
     _parameter_constraints: dict = {
-        "sr": [Interval(Real, 0, None, closed="neither")],
+        **BaseFeatures._parameter_constraints,
         "n_fft": [Interval(Integral, 1, None, closed="left")],
-        "hop_length": [Interval(Integral, 1, None, closed="left")],
         "win_length": [Interval(Integral, 1, None, closed="left"), None],
         "window": [str, tuple, Real, callable, "array-like"],
         "center": ["boolean"],
         "fmin": [Interval(Real, 0, None, closed="left")],
         "fmax": [Interval(Real, 0, None, closed="neither"), None],
-        "top_db": [Interval(Real, 0, None, closed="left"), None],
-        "duration": [Interval(Real, 0, None, closed="neither"), None],
-        "device": [str],
-        "verbose": ["verbose"],
     }
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters and the audio; nothing is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), or list of 1-D arrays
-            Audio clips.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            This transformer.
-        """
-        self._front_end()
-        clips = check_audio(X, length=self._length())
-        for start in range(0, clips.shape[0], 1024):
-            to_float32(clips[start : start + 1024], start=start)
-        return self
-
-    def transform(self, X):
-        """Compute the time-frequency maps of every clip.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), or list of 1-D arrays
-            Audio clips: float samples, or integer PCM (scaled to [-1, 1]).
-            A list of clips of different lengths needs ``duration``.
-
-        Returns
-        -------
-        maps : ndarray of shape (n_clips, n_channels_out, n_bins, n_frames), dtype float32
-            One map per clip and channel.
-        """
-        self._validate_params()
-        front_end = self._front_end()
-        length = self._length()
-        clips = check_audio(X, length=length)
-        n_clips, n_channels, n_samples = clips.shape
-        n_samples = length or n_samples
-        n_frames = front_end.n_frames(n_samples)
+    def _check_frames(self, front_end, n_samples, n_frames):
         if n_frames < 1:
             raise ValueError(
                 f"the clips have {n_samples} samples, fewer than n_fft={self.n_fft}, "
@@ -98,24 +51,8 @@ class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
                 "samples: center=True zero-pads them, so every frame is partly padding. "
                 f"Use n_fft <= {n_samples} or a longer `duration`.",
                 UserWarning,
-                stacklevel=3,  # the caller of the output-wrapped transform
+                stacklevel=4,  # the caller of the output-wrapped transform
             )
-        self._check_frames(n_frames)
-        out = np.empty(
-            (n_clips, self._channels_out(front_end, n_channels), front_end.n_bins, n_frames),
-            dtype=np.float32,
-        )
-        chunk = front_end.chunk_size(n_channels, n_samples)
-        starts = range(0, n_clips, chunk)
-        if self.verbose and len(starts) > 1:
-            from tqdm.auto import tqdm  # tqdm comes with skorch
-
-            starts = tqdm(starts, desc=type(self).__name__, unit="chunk")
-        for start in starts:
-            stop = min(start + chunk, n_clips)
-            x = to_float32(clips[start:stop], start=start, length=length)
-            out[start:stop] = self._postprocess(front_end(x))
-        return out
 
     def feature_span(self, n_bins, n_frames):
         """What a block of ``n_bins`` bins by ``n_frames`` frames of the output covers.
@@ -197,11 +134,10 @@ class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
         if self._frequency_axis() != "linear":
             self._frequency_range()
 
-    def _length(self):
-        """Samples per clip set by ``duration``, or None."""
-        if self.duration is None:
-            return None
-        return max(1, int(round(self.duration * self.sr)))
+
+    def _frequency_axis(self):
+        """Hook: what the output's second-to-last axis is ('linear', 'mel', 'cepstral')."""
+        raise NotImplementedError
 
     def _win_length(self):
         win_length = self.n_fft if self.win_length is None else self.win_length
@@ -232,6 +168,7 @@ class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
 
     def _make_front_end(self, output, **filters):
         from . import _dsp
+        from ._device import resolve_device
 
         return _dsp.TimeFrequency(
             n_fft=self.n_fft,
@@ -240,30 +177,9 @@ class _BaseTimeFrequency(TransformerMixin, BaseEstimator):
             center=self.center,
             output=output,
             top_db=self.top_db,
-            device=_dsp.resolve_device(self.device),
+            device=resolve_device(self.device),
             **filters,
         )
-
-    def _frequency_axis(self):
-        """Hook: what the output's second-to-last axis is ('linear', 'mel', 'cepstral')."""
-        raise NotImplementedError
-
-    def _check_frames(self, n_frames):
-        """Hook: refuse frame counts the subclass cannot handle."""
-
-    def _channels_out(self, front_end, n_channels):
-        return front_end.channels_out(n_channels)
-
-    def _postprocess(self, maps):
-        return maps
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
-
 
 class SpectrogramTransformer(_BaseTimeFrequency):
     """Short-time Fourier spectrogram of each clip, on a linear or mel axis.
@@ -524,7 +440,8 @@ class MFCCTransformer(_BaseTimeFrequency):
             lifter=self.lifter,
         )
 
-    def _check_frames(self, n_frames):
+    def _check_frames(self, front_end, n_samples, n_frames):
+        super()._check_frames(front_end, n_samples, n_frames)
         if self.deltas and n_frames < _DELTA_WIDTH:
             raise ValueError(
                 f"deltas={self.deltas} needs at least {_DELTA_WIDTH} frames per clip "
@@ -544,3 +461,7 @@ class MFCCTransformer(_BaseTimeFrequency):
                 librosa.feature.delta(maps, width=_DELTA_WIDTH, order=order, axis=-1)
             )
         return np.concatenate(stacked, axis=1)
+
+
+# the constant-Q transformer lives in its own module; it is public here
+from ._cqt_transformer import CQTTransformer  # noqa: E402

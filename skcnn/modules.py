@@ -29,7 +29,6 @@ no input is ever too small for pooling (a 13 x 16 MFCC map goes 7 x 8, then
 import math
 from numbers import Integral
 
-import torch
 from torch import nn
 
 __all__ = ["CNN", "GlobalPool", "LeNet5", "ACTIVATIONS", "POOLINGS", "GLOBAL_POOLINGS",

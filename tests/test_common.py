@@ -2,13 +2,23 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skcnn import CNNClassifier, CNNRegressor, MFCCTransformer, SpectrogramTransformer
+from skcnn import (
+    CNNClassifier,
+    CNNRegressor,
+    CQTTransformer,
+    MFCCTransformer,
+    SpectrogramTransformer,
+)
 
 TRANSFORMERS = [
     SpectrogramTransformer(sr=8000, n_fft=64, hop_length=16),
     SpectrogramTransformer(sr=8000, n_fft=128, hop_length=32, n_mels=16, output="power"),
     SpectrogramTransformer(sr=8000, n_fft=64, hop_length=16, output="complex"),
     MFCCTransformer(sr=8000, n_fft=256, hop_length=64, n_mels=20, deltas=0),
+    CQTTransformer(sr=8000, hop_length=16, fmin=200.0, n_bins=36, output="magnitude"),
+    CQTTransformer(
+        sr=8000, hop_length=25, fmin=500.0, n_bins=24, bins_per_octave=24, filter_scale=0.5
+    ),
 ]
 
 # small networks, enough epochs to pass the checks' accuracy thresholds
