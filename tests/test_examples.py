@@ -65,6 +65,13 @@ def test_receptive_field(tmp_path):
 
 
 @pytest.mark.slow
+def test_constant_q(tmp_path):
+    out = _run("constant_q.py", tmp_path, timeout=900)
+    cqt, mel = _value(out, "constant-Q accuracy an octave up"), _value(out, "mel accuracy an octave up")
+    assert cqt >= mel + 0.15  # 0.633 against 0.333 here; chance is 0.25
+
+
+@pytest.mark.slow
 def test_fsdd_digits(tmp_path, fsdd_dir):
     out = _run("fsdd_digits.py", tmp_path, timeout=1800, in_place=True)
     assert float(out.split("official test split accuracy:")[1].split()[0]) >= 0.95

@@ -196,3 +196,15 @@ def test_win_length_shortens_the_span_in_seconds():
         sr=8000, n_fft=512, hop_length=128, win_length=256))
     assert full.receptive_field["rf_seconds"] == pytest.approx((2 * 128 + 512) / 8000)
     assert short.receptive_field["rf_seconds"] == pytest.approx((2 * 128 + 256) / 8000)
+
+
+def test_constant_q_axis_gives_semitones():
+    from skcnn import CQTTransformer
+
+    cqt = CQTTransformer(sr=8000, hop_length=128, fmin=65.4, n_bins=72, bins_per_octave=24)
+    net = nn.Sequential(nn.Conv2d(1, 4, 5), nn.MaxPool2d(2), nn.Conv2d(4, 4, 5))
+    table = describe_module(net, (1, 72, 32), features=cqt)
+    rf = table.receptive_field
+    assert rf["rf_bins"] == 14 and rf["rf_semitones"] == 14 * 12 / 24
+    assert rf["rf_hertz"] == cqt.feature_span(14, rf["rf_frames"])["hertz"]
+    assert "semitones" in str(table)
