@@ -59,3 +59,17 @@ def test_frames_matmul_does_not_depend_on_the_batch_index(n_out, n_frames):
     for i in range(len(maps)):
         torch.testing.assert_close(_frames_matmul(maps[i : i + 1].clone(), matrix_t),
                                    together[i : i + 1], rtol=0, atol=0)
+
+
+def test_frames_matmul_is_batch_independent_for_random_shapes():
+    """Each map's product is the same bits alone and at any place in a batch."""
+    rng = np.random.default_rng(0)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(60):
+        n_frames, n_in, n_out = (int(v) for v in rng.integers([1, 5, 1], [70, 200, 40]))
+        maps = torch.randn(17, n_frames, n_in, generator=gen)
+        matrix = torch.randn(n_in, n_out, generator=gen)
+        together = _frames_matmul(maps, matrix)
+        for k in range(17):
+            assert torch.equal(together[k], _frames_matmul(maps[k : k + 1], matrix)[0]), (
+                n_frames, n_in, n_out, k)
