@@ -14,7 +14,10 @@ one (``n_filters=(4,)``, ``hidden_units=(16,)``), where per-batch overhead
 shows most. Targets on a CPU: >= 0.95 for the default network, >= 0.8 for the
 tiny one.
 
-Usage: python benchmarks/bench_training.py [--repeats 5] [--device cpu]
+Both run on ``--n-threads`` torch threads (default 1, the estimators' default);
+``benchmarks/bench_defaults.py`` compares thread counts.
+
+Usage: python benchmarks/bench_training.py [--repeats 5] [--device cpu] [--n-threads 1]
 """
 
 import argparse
@@ -72,7 +75,7 @@ def raw_loop(X, y, params, *, epochs, batch_size, lr, device, seed=0):
 def skcnn_fit(X, y, params, *, epochs, batch_size, lr, device, seed=0):
     start = time.perf_counter()
     CNNClassifier(**params, max_epochs=epochs, batch_size=batch_size, lr=lr,
-                  device=device, random_state=seed).fit(X, y)
+                  device=device, random_state=seed, n_threads=None).fit(X, y)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return time.perf_counter() - start
@@ -82,10 +85,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--n-threads", type=int, default=1,
+                        help="torch threads for both loops (the estimators' default: 1)")
     parser.add_argument("--epochs", type=int, default=None,
                         help="epochs per run (default: 3 default net, 10 tiny)")
     args = parser.parse_args(argv)
 
+    # both loops on the same thread count: CNNClassifier gets n_threads=None
+    # (the process's count), set here for both
+    torch.set_num_threads(args.n_threads)
     X, y = load_features()
     print(f"FSDD training MFCCs: {X.shape}, device {args.device}, "
           f"{torch.get_num_threads()} torch threads")
