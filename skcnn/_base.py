@@ -10,6 +10,15 @@ estimators and extends skorch through its public hooks only:
 prediction methods, as skorch's ``NeuralNetClassifier`` does for
 ``NeuralNet``.
 
+Devices are what skorch understands ('cpu', 'cuda', 'cuda:N'), checked as the
+transformers check theirs. An 'auto' device, as skcnn had before, cannot be
+resolved cleanly: skorch reads ``self.device`` inside its private
+``_initialize_module``/``_initialize_criterion`` and in ``infer``,
+``get_loss``, ``load_params`` and ``__setstate__``, so it needed overrides of
+private methods or swapping the parameter during calls (which broke
+``get_params`` under concurrent predictions). 'cpu' by default, as in skorch
+and the transformers, is the simpler house.
+
 What happens around a training call is in one place,
 :func:`skcnn._session.training_session`: torch's random state is forked and
 seeded (the global state is left untouched), torch runs with ``n_threads``
