@@ -17,6 +17,7 @@ _LAZY = {
     "SpectrogramTransformer": "features",
     "MFCCTransformer": "features",
     "CQTTransformer": "features",
+    "SpectrogramScaler": "features",
     "CNNClassifier": "estimators",
     "CNNRegressor": "estimators",
 }

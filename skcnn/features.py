@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._features_base import BaseFeatures
 from ._validation import check_positive_int
 
-__all__ = ["SpectrogramTransformer", "MFCCTransformer", "CQTTransformer"]
+__all__ = ["SpectrogramTransformer", "MFCCTransformer", "CQTTransformer", "SpectrogramScaler"]
 
 # librosa.feature.delta's default window (frames).
 _DELTA_WIDTH = 9
@@ -463,5 +463,6 @@ class MFCCTransformer(_BaseTimeFrequency):
         return np.concatenate(stacked, axis=1)
 
 
-# the constant-Q transformer lives in its own module; it is public here
+# the constant-Q transformer and the scaler live in their own modules; public here
 from ._cqt_transformer import CQTTransformer  # noqa: E402
+from ._scaler import SpectrogramScaler  # noqa: E402

@@ -7,6 +7,7 @@ from skcnn import (
     CNNRegressor,
     CQTTransformer,
     MFCCTransformer,
+    SpectrogramScaler,
     SpectrogramTransformer,
 )
 
@@ -24,6 +25,7 @@ TRANSFORMERS = [
 # small networks, enough epochs to pass the checks' accuracy thresholds
 SMALL = dict(n_filters=(8,), hidden_units=(16,), max_epochs=30, lr=1e-2, random_state=0)
 ESTIMATORS = [CNNClassifier(**SMALL), CNNRegressor(**SMALL)]
+SCALERS = [SpectrogramScaler(), SpectrogramScaler(per="global", with_mean=False)]
 
 _STATELESS = (
     "The transformers are stateless and accept clips of any length in transform, "
@@ -55,10 +57,12 @@ EXPECTED_FAILURES = {
 
 
 def _expected_failures(estimator):
+    if isinstance(estimator, SpectrogramScaler):
+        return {}
     kind = "estimator" if isinstance(estimator, (CNNClassifier, CNNRegressor)) else "transformer"
     return EXPECTED_FAILURES[kind]
 
 
-@parametrize_with_checks(TRANSFORMERS + ESTIMATORS, expected_failed_checks=_expected_failures)
+@parametrize_with_checks(TRANSFORMERS + SCALERS + ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -1,0 +1,165 @@
+"""SpectrogramScaler: standardise time-frequency maps with statistics learned in ``fit``.
+
+The one stateful transformer of :mod:`skcnn.features` (which exports it).
+Inside a ``Pipeline`` under cross-validation it is refitted on every training
+fold, so no statistic of a test fold leaks into training.
+"""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["SpectrogramScaler"]
+
+
+class SpectrogramScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Standardise maps per frequency bin, per channel or globally.
+
+    ``fit`` learns the mean and standard deviation of the maps over the
+    training clips and frames; ``transform`` subtracts the mean and divides
+    by the standard deviation. Time is always pooled, so clips of any number
+    of frames can be transformed.
+
+    Parameters
+    ----------
+    per : {'bin', 'channel', 'global'}, default='bin'
+        Which statistics: one mean and standard deviation per channel and
+        frequency bin (pooled over clips and frames), one per channel
+        (pooled over clips, bins and frames), or one for everything.
+    with_mean : bool, default=True
+        Whether to subtract the mean.
+    with_std : bool, default=True
+        Whether to divide by the standard deviation.
+    eps : float, default=1e-8
+        Added to the standard deviation, so constant bins stay finite.
+
+    Attributes
+    ----------
+    mean_ : ndarray
+        The means, of shape ``(n_channels, n_bins, 1)`` for ``per='bin'``,
+        ``(n_channels, 1, 1)`` for 'channel' and ``(1, 1, 1)`` for 'global'
+        (4-D input; one axis fewer for 3-D and two fewer for 2-D input).
+    scale_ : ndarray
+        The standard deviations plus ``eps``, shaped as ``mean_``.
+    n_features_in_ : int
+        ``X.shape[1]`` seen in ``fit``.
+
+    Notes
+    -----
+    Input: 4-D maps ``(n_clips, n_channels, n_bins, n_frames)`` as the
+    transformers make them, 3-D ``(n_clips, n_channels, n_frames)``, or 2-D
+    ``(n_samples, n_features)`` (then 'bin' and 'channel' are per
+    feature, as ``StandardScaler``). The last axis is time. Output: float32, same shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcnn import SpectrogramScaler
+    >>> maps = np.random.default_rng(0).normal(5.0, 2.0, size=(8, 1, 4, 10))
+    >>> scaled = SpectrogramScaler().fit_transform(maps)
+    >>> scaled.shape, round(float(scaled.mean()), 6), round(float(scaled.std()), 3)
+    ((8, 1, 4, 10), 0.0, 1.0)
+    """
+
+    _parameter_constraints: dict = {
+        "per": [StrOptions({"bin", "channel", "global"})],
+        "with_mean": ["boolean"],
+        "with_std": ["boolean"],
+        "eps": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, *, per="bin", with_mean=True, with_std=True, eps=1e-8):
+        self.per = per
+        self.with_mean = with_mean
+        self.with_std = with_std
+        self.eps = eps
+
+    def _check(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=(np.float32, np.float64),
+                          allow_nd=True, ensure_all_finite=True)
+        if X.ndim > 4:
+            raise ValueError(
+                f"X has {X.ndim} dimensions; expected maps of shape (n_clips, n_channels, "
+                "n_bins, n_frames), (n_clips, n_channels, n_frames) or (n_samples, n_features)"
+            )
+        return X
+
+    def _axes(self, ndim):
+        if ndim == 2:  # (n_samples, n_features): 'bin' is per feature
+            return {"bin": (0,), "channel": (0,), "global": (0, 1)}[self.per]
+        return {"bin": (0, ndim - 1), "channel": tuple(i for i in range(ndim) if i != 1),
+                "global": tuple(range(ndim))}[self.per]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the means and standard deviations of the training maps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_channels, n_bins, n_frames)
+            Training maps (or 3-D / 2-D, see Notes).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted scaler.
+        """
+        X = self._check(X, reset=True)
+        axes = self._axes(X.ndim)
+        stats = X.astype(np.float64, copy=False)
+        mean = stats.mean(axis=axes, keepdims=True)[0]
+        std = stats.std(axis=axes, keepdims=True)[0]
+        self.mean_ = mean if self.with_mean else np.zeros_like(mean)
+        self.scale_ = std + self.eps if self.with_std else np.ones_like(std)
+        self._fitted_shape = X.shape[1:-1] if X.ndim > 2 else X.shape[1:]
+        return self
+
+    def transform(self, X):
+        """Standardise maps with the statistics learned in ``fit``.
+
+        Parameters
+        ----------
+        X : array-like
+            Maps with the channels and bins seen in ``fit``; any number of
+            frames.
+
+        Returns
+        -------
+        X_scaled : ndarray of X's shape, dtype float32
+        """
+        check_is_fitted(self)
+        X = self._check(X, reset=False)
+        shape = X.shape[1:-1] if X.ndim > 2 else X.shape[1:]
+        if shape != self._fitted_shape:
+            raise ValueError(
+                f"X has maps of {X.shape[1:]} (channels, bins, frames), but "
+                f"SpectrogramScaler was fitted on {self._fitted_shape} channels and bins"
+            )
+        return ((X - self.mean_) / self.scale_).astype(np.float32)
+
+    def inverse_transform(self, X):
+        """Undo :meth:`transform`.
+
+        Parameters
+        ----------
+        X : array-like
+            Standardised maps.
+
+        Returns
+        -------
+        X_original : ndarray of X's shape, dtype float32
+        """
+        check_is_fitted(self)
+        X = self._check(X, reset=False)
+        return (X * self.scale_ + self.mean_).astype(np.float32)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
