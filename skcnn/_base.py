@@ -33,7 +33,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import unpack_data
-from skorch.utils import to_tensor
+from skorch.utils import to_numpy, to_tensor
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
@@ -537,14 +537,17 @@ class BaseCNN(NeuralNet):
         return ["architecture", *NETWORK_DEFAULTS]
 
     # ------------------------------------------------------------ prediction
-    def _forward_output(self, X):
-        """The network's output for X, after the predict nonlinearity."""
+    def _forward_output(self, X, nonlinearity=True):
+        """The network's output for X, after the predict nonlinearity
+        (skorch's ``predict_nonlinearity``) unless ``nonlinearity=False``."""
         check_is_fitted(self)
         if not isinstance(X, torch.utils.data.Dataset):
             X, raw_shape = self._check_X(X)
             self._check_fitted_shape(X, raw_shape, when="predict")
         with torch_threads(self.n_threads):
-            return NeuralNet.predict_proba(self, X)
+            if nonlinearity:
+                return NeuralNet.predict_proba(self, X)
+            return to_numpy(self.forward(X, training=False, device="cpu"))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -12,9 +12,11 @@ signature, whose defaults are written once in :data:`skcnn._base.DEFAULTS`.
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils._param_validation import StrOptions
+from numbers import Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, column_or_1d
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
@@ -31,6 +33,16 @@ def _labels_of(y):
     return to_numpy(y[0] if isinstance(y, (tuple, list)) else y)
 
 
+def _is_indicator(y):
+    """Whether ``y`` is a 2-D 0/1 indicator matrix (multi-label targets)."""
+    if not hasattr(y, "shape") and not isinstance(y, (list, tuple)):
+        return False
+    y = np.asarray(y) if not hasattr(y, "shape") else y
+    if y.ndim != 2 or y.shape[1] < 2:
+        return False
+    return type_of_target(y) == "multilabel-indicator"
+
+
 class CNNClassifier(ClassifierMixin, BaseCNN):
     __doc__ = (
         """Convolutional network classifier on skorch.
@@ -39,6 +51,16 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     for the shape of ``X`` and the number of classes, trained with Adam on
     the cross-entropy loss. Labels can be of any type; ``predict`` returns
     them.
+
+    Multi-label: given a 2-D 0/1 indicator ``y`` of shape (n_samples,
+    n_classes), the network has one sigmoid output per class and is
+    trained on the binary cross-entropy: the default criterion
+    (``torch.nn.CrossEntropyLoss``) is then replaced by
+    ``torch.nn.BCEWithLogitsLoss``, as ``criterion_`` shows (a criterion of
+    your own is kept). ``predict_proba`` returns one probability per class
+    (rows need not sum to 1), ``predict`` the indicators
+    ``predict_proba(X) >= threshold`` and ``classes_`` is
+    ``arange(n_classes)``, as in scikit-learn's ``MLPClassifier``.
 """
         + PARAMETERS_DOC
         + """    class_weight : dict, 'balanced' or None, default=None
@@ -49,6 +71,10 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     classes : array-like or None, default=None
         Every class, when ``y`` of a first ``partial_fit`` call may not show
         them all. Sorted and de-duplicated, as ``classes_``.
+    threshold : float or array-like of shape (n_classes,), default=0.5
+        Multi-label only: the probability from which ``predict`` sets a
+        class (one for all classes, or one per class). Ignored for a 1-D
+        ``y``, whose ``predict`` is the most probable class.
 
     Attributes
     ----------
@@ -90,6 +116,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         **BaseCNN._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "classes": ["array-like", None],
+        "threshold": [Interval(Real, 0, 1, closed="both"), "array-like"],
     }
 
     def __init__(
@@ -115,6 +142,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         n_iter_no_change=D["n_iter_no_change"],
         class_weight=None,
         classes=None,
+        threshold=0.5,
         random_state=D["random_state"],
         device=D["device"],
         n_threads=D["n_threads"],
@@ -146,6 +174,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         )
         self.class_weight = class_weight
         self.classes = classes
+        self.threshold = threshold
 
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Build the network for ``X`` and ``y`` and train it.
@@ -159,8 +188,9 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
 (n_samples, channels, length) or (n_samples, channels, height, width)
             Training inputs; 2-D and 3-D inputs get 1-D convolutions, 4-D
             inputs 2-D convolutions.
-        y : array-like of shape (n_samples,)
-            Labels of any type.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Labels of any type, or a 0/1 indicator matrix for multi-label
+            classification.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss (multiplied with
             ``class_weight``); the loss of a batch is the weighted mean.
@@ -184,8 +214,9 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         ----------
         X : array-like
             Training inputs, as in ``fit``.
-        y : array-like of shape (n_samples,)
-            Labels; each must be one of the classes.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Labels; each must be one of the classes (or an indicator matrix
+            with as many columns as in the first call).
         classes : array-like of shape (n_classes,), default=None
             Every class, for a first call whose ``y`` may not show them all
             (later calls may repeat them). Must agree with the constructor's
@@ -204,6 +235,16 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
                            classes=classes, **fit_params)
 
     def _encode_targets(self, y, *, fresh, classes=None):
+        multilabel = _is_indicator(y)
+        if not fresh and multilabel != self._multilabel:
+            fitted = "a 2-D indicator y (multi-label)" if self._multilabel else "1-D labels"
+            raise ValueError(
+                f"the model was fitted on {fitted}, and this y is "
+                f"{'a 2-D indicator' if multilabel else 'not'}; the fitted model "
+                "is unchanged. Use fit (warm_start=False) to change the task."
+            )
+        if multilabel:
+            return self._encode_indicators(y, fresh=fresh, classes=classes)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         wanted = self._wanted_classes(classes)
@@ -234,8 +275,58 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         y_enc = np.searchsorted(known, y).astype(np.int64)
         state = {"class_weight_": self._class_weights(known, y_enc, y)}
         if fresh:
-            state.update(classes_=known, n_outputs_=len(known))
+            state.update(classes_=known, n_outputs_=len(known), _multilabel=False)
         return y_enc, state
+
+    def _encode_indicators(self, y, *, fresh, classes):
+        """A 2-D 0/1 indicator y as float32 targets of one sigmoid per class."""
+        y = np.asarray(y)
+        n_classes = y.shape[1]
+        if self.class_weight is not None:
+            raise ValueError(
+                f"class_weight={self.class_weight!r} is for 1-D labels; with a "
+                "multi-label indicator y weigh the positives of each class "
+                "with criterion__pos_weight (torch's BCEWithLogitsLoss)"
+            )
+        for name, value in (("classes", self.classes), ("classes", classes)):
+            if value is not None and not np.array_equal(
+                    np.unique(np.asarray(value)), np.arange(n_classes)):
+                raise ValueError(
+                    f"{name}={np.asarray(value).tolist()} does not fit a multi-label "
+                    f"indicator y with {n_classes} columns, whose classes are "
+                    f"0..{n_classes - 1}; leave {name}=None"
+                )
+        if not fresh and n_classes != self.n_outputs_:
+            raise ValueError(
+                f"y has {n_classes} label columns but the model was fitted on "
+                f"{self.n_outputs_}; the fitted model is unchanged. Use fit "
+                "(warm_start=False) to train on other labels."
+            )
+        self._check_threshold(n_classes)
+        state = {"class_weight_": None}
+        if fresh:
+            state.update(classes_=np.arange(n_classes), n_outputs_=n_classes,
+                         _multilabel=True)
+        return y.astype(np.float32), state
+
+    def _check_threshold(self, n_classes):
+        threshold = np.asarray(self.threshold, dtype=np.float64)
+        if threshold.ndim > 1 or (threshold.ndim == 1 and len(threshold) != n_classes):
+            raise ValueError(
+                f"threshold has shape {threshold.shape}; expected one number or "
+                f"one per class ({n_classes},)"
+            )
+        if not ((threshold >= 0) & (threshold <= 1)).all():
+            raise ValueError(f"threshold={self.threshold!r} must lie in [0, 1]")
+        return threshold
+
+    def initialize_criterion(self):
+        # multi-label: one sigmoid per class, in place of the default softmax
+        if getattr(self, "_multilabel", False) and self.criterion is torch.nn.CrossEntropyLoss:
+            kwargs = self.get_params_for("criterion")
+            self.criterion_ = self.initialized_instance(torch.nn.BCEWithLogitsLoss, kwargs)
+            return self
+        return super().initialize_criterion()
 
     def _wanted_classes(self, classes):
         """The classes asked for (sorted, unique), or None."""
@@ -267,6 +358,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         return None if np.all(combined == combined[0]) else combined
 
     def _stratify(self, dataset):
+        if self._multilabel:
+            return None
         y = dataset.y.cpu().numpy()
         counts = np.bincount(y)
         return y if counts[counts > 0].min() >= 2 else None
@@ -285,13 +378,15 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
             raise ValueError("classes_ holds objects that are not str, int, float or bool")
         weight = self.class_weight_
         return {"classes": classes.tolist(), "classes_dtype": classes.dtype.str,
-                "class_weight": None if weight is None else weight.tolist()}
+                "class_weight": None if weight is None else weight.tolist(),
+                "multilabel": bool(self._multilabel)}
 
     def _restore_target_state(self, fitted):
         classes = np.asarray(fitted["classes"], dtype=np.dtype(fitted["classes_dtype"]))
         weight = fitted["class_weight"]
         return {"classes_": classes,
-                "class_weight_": None if weight is None else np.asarray(weight)}
+                "class_weight_": None if weight is None else np.asarray(weight),
+                "_multilabel": bool(fitted.get("multilabel", False))}
 
     def predict_proba(self, X):
         """Probability of each class.
@@ -304,10 +399,23 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Rows sum to 1; columns follow ``classes_``.
+            Columns follow ``classes_``. Rows sum to 1, except for a
+            multi-label model, whose columns are each class's own
+            probability.
         """
         proba = self._forward_output(X).astype(np.float64)
+        if self._multilabel:
+            return proba
         return proba / proba.sum(axis=1, keepdims=True)
+
+    def _forward_output(self, X):
+        if not getattr(self, "_multilabel", False) or self.predict_nonlinearity != "auto":
+            return super()._forward_output(X)
+        # skorch's 'auto' nonlinearity turns BCEWithLogitsLoss outputs into
+        # (n, 2) binary probabilities; a multi-label head needs one sigmoid
+        # per column
+        logits = super()._forward_output(X, nonlinearity=False)
+        return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
 
     def predict(self, X):
         """Predicted labels, of the type seen in ``fit``.
@@ -319,10 +427,15 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
-            The labels.
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The labels, or for a multi-label model the 0/1 indicators
+            ``predict_proba(X) >= threshold``.
         """
-        index = self._forward_output(X).argmax(axis=1)
+        output = self._forward_output(X)
+        if self._multilabel:
+            threshold = self._check_threshold(self.n_outputs_)
+            return (output >= threshold).astype(np.int64)
+        index = output.argmax(axis=1)
         if isinstance(X, torch.utils.data.Dataset):
             # skorch's scoring callbacks (EpochScoring('accuracy'), ...) pass
             # the internal dataset, whose targets are the encoded labels
@@ -331,7 +444,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = False
+        tags.classifier_tags.multi_label = True
         return tags
 
 
