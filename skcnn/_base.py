@@ -90,7 +90,7 @@ class BaseCNN(NeuralNet):
     _parameter_constraints = PARAMETER_CONSTRAINTS
 
     def __init__(
-        self, *, n_filters, kernel_size, stride, padding, pooling, pool_size,
+        self, *, input_norm, n_filters, kernel_size, stride, padding, pooling, pool_size,
         dropout, batchnorm, activation, global_pool, hidden_units, architecture,
         lr, batch_size, max_epochs, early_stopping, validation_fraction,
         n_iter_no_change, random_state, device, n_threads, verbose, module,
@@ -104,6 +104,7 @@ class BaseCNN(NeuralNet):
             dataset=dataset, train_split=train_split, warm_start=warm_start,
             verbose=verbose, device=device, **kwargs,
         )
+        self.input_norm = input_norm
         self.n_filters = n_filters
         self.kernel_size = kernel_size
         self.stride = stride
@@ -204,7 +205,10 @@ class BaseCNN(NeuralNet):
         fitted = self.input_shape_
         same = shape == fitted
         if not same and self.global_pool is not None and self.module is None:
-            same = len(shape) == len(fitted) and shape[0] == fitted[0]
+            # pooled over its spatial axes: any length, but a per-bin input
+            # norm fixes the number of bins
+            fixed = 2 if self.input_norm == "bin" and len(fitted) == 3 else 1
+            same = len(shape) == len(fitted) and shape[:fixed] == fitted[:fixed]
         if same:
             return
         name = type(self).__name__

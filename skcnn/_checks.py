@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import (
 )
 
 from ._device import resolve_device
-from .modules import ACTIVATIONS, GLOBAL_POOLINGS, NETWORK_DEFAULTS
+from .modules import ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS, NETWORK_DEFAULTS
 
 __all__ = ["PARAMETER_CONSTRAINTS", "check_hyperparameters", "check_sample_weight"]
 
@@ -26,6 +26,7 @@ _INT_TUPLES = {  # name -> smallest value allowed in the tuple
 _INT_OR_TUPLE = ("kernel_size", "stride", "pool_size", "padding")
 
 PARAMETER_CONSTRAINTS = {
+    "input_norm": [StrOptions(set(INPUT_NORMS)), None],
     "n_filters": [tuple, list],
     "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
     "stride": [Interval(Integral, 1, None, closed="left"), tuple, list],

@@ -122,6 +122,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     def __init__(
         self,
         *,
+        input_norm=D["input_norm"],
         n_filters=D["n_filters"],
         kernel_size=D["kernel_size"],
         stride=D["stride"],
@@ -158,7 +159,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         **kwargs,
     ):
         super().__init__(
-            n_filters=n_filters, kernel_size=kernel_size, stride=stride,
+            input_norm=input_norm, n_filters=n_filters, kernel_size=kernel_size, stride=stride,
             padding=padding, pooling=pooling, pool_size=pool_size,
             dropout=dropout, batchnorm=batchnorm, activation=activation,
             global_pool=global_pool, hidden_units=hidden_units,
@@ -484,6 +485,7 @@ class CNNRegressor(RegressorMixin, BaseCNN):
     def __init__(
         self,
         *,
+        input_norm=D["input_norm"],
         n_filters=D["n_filters"],
         kernel_size=D["kernel_size"],
         stride=D["stride"],
@@ -517,7 +519,7 @@ class CNNRegressor(RegressorMixin, BaseCNN):
         **kwargs,
     ):
         super().__init__(
-            n_filters=n_filters, kernel_size=kernel_size, stride=stride,
+            input_norm=input_norm, n_filters=n_filters, kernel_size=kernel_size, stride=stride,
             padding=padding, pooling=pooling, pool_size=pool_size,
             dropout=dropout, batchnorm=batchnorm, activation=activation,
             global_pool=global_pool, hidden_units=hidden_units,

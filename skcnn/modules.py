@@ -29,15 +29,17 @@ no input is ever too small for pooling (a 13 x 16 MFCC map goes 7 x 8, then
 import math
 from numbers import Integral
 
+import torch
 from torch import nn
 
-__all__ = ["CNN", "GlobalPool", "LeNet5", "ACTIVATIONS", "POOLINGS", "GLOBAL_POOLINGS",
-           "NETWORK_DEFAULTS"]
+__all__ = ["CNN", "GlobalPool", "InputNorm", "LeNet5", "ACTIVATIONS", "POOLINGS",
+           "GLOBAL_POOLINGS", "INPUT_NORMS", "NETWORK_DEFAULTS"]
 
 #: The configurable network's knobs and their defaults, written once: the
 #: :class:`CNN` signature, the estimators' signatures and their docstrings
 #: all read this mapping.
 NETWORK_DEFAULTS = {
+    "input_norm": None,
     "n_filters": (32, 64),
     "kernel_size": 3,
     "stride": 1,
@@ -61,6 +63,7 @@ ACTIVATIONS = {
 }
 POOLINGS = ("max", "avg")
 GLOBAL_POOLINGS = ("avg", "max", "avgmax")
+INPUT_NORMS = ("bin", "channel")
 _RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu")
 
 
@@ -88,6 +91,15 @@ def _conv_padding(padding, kernel, stride):
         return 0, (0,) * len(kernel)
     pad = _as_tuple(padding, len(kernel), "padding")
     return pad, pad
+
+
+def _activation(name):
+    """The activation layer; in place where torch offers it (every one here
+    follows a convolution, batch norm or dense layer, whose backward does not
+    need its output), which saves a copy of the largest maps."""
+    if name in ("relu", "leaky_relu", "elu"):
+        return ACTIVATIONS[name](inplace=True)
+    return ACTIVATIONS[name]()
 
 
 def _init_weights(layer, activation):
@@ -156,6 +168,63 @@ class GlobalPool(nn.Module):
         return f"mode={self.mode!r}"
 
 
+class InputNorm(nn.BatchNorm1d):
+    """Batch normalisation of the network's input, per bin or per channel.
+
+    Audio features come on scales of their own (dB maps from -80 to 0,
+    MFCC 0 in the hundreds, raw waveforms near 0); a batch norm in front of
+    the first convolution learns to standardise them, so no scaler is
+    needed before the network. 'bin' keeps a mean and a variance for each
+    (channel, frequency bin) pair of a 2-D input ``(n, channels, n_bins,
+    n_frames)``, pooled over clips and frames, as the input batch norm of
+    PANNs (Kong et al., 2020) does over mel bands: low and high bands are
+    scaled apart. 'channel' keeps one pair per channel. For 1-D inputs
+    ``(n, channels, length)`` both are per channel.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(channels, length)`` or ``(channels, n_bins, n_frames)``.
+    per : {'bin', 'channel'}
+        What gets its own statistics.
+
+    Examples
+    --------
+    >>> import torch
+    >>> norm = InputNorm((1, 40, 63), "bin")
+    >>> norm(torch.randn(8, 1, 40, 63) * 20 - 50).shape
+    torch.Size([8, 1, 40, 63])
+    """
+
+    def __init__(self, input_shape, per):
+        if per not in INPUT_NORMS:
+            raise ValueError(
+                f"input_norm={per!r} is not supported; use one of {list(INPUT_NORMS)} or None"
+            )
+        input_shape = tuple(int(s) for s in input_shape)
+        self.per = per
+        self.by_bin = per == "bin" and len(input_shape) == 3
+        super().__init__(input_shape[0] * input_shape[1] if self.by_bin else input_shape[0])
+
+    def forward(self, X):
+        if X.dim() == 4:
+            if self.by_bin and X.shape[1] * X.shape[2] != self.num_features:
+                raise ValueError(
+                    f"input_norm='bin' was built for {self.num_features} "
+                    f"(channel, bin) pairs; got maps with {X.shape[1]} channels "
+                    f"of {X.shape[2]} bins"
+                )
+            flat = X.flatten(1, 2) if self.by_bin else X.flatten(2)
+            out = super().forward(flat).view(X.shape)
+            if X.is_contiguous(memory_format=torch.channels_last):
+                out = out.contiguous(memory_format=torch.channels_last)
+            return out
+        return super().forward(X)
+
+    def extra_repr(self):
+        return f"per={self.per!r}, " + super().extra_repr()
+
+
 class CNN(nn.Module):
     """Configurable convolutional network for 1-D or 2-D inputs.
 
@@ -175,6 +244,9 @@ class CNN(nn.Module):
         gives 1-D convolutions, ``(channels, height, width)`` 2-D ones.
     n_outputs : int
         Number of output units.
+    input_norm : {'bin', 'channel'} or None, default=None
+        A batch norm of the input before the first block
+        (:class:`InputNorm`): per frequency bin or per channel.
     n_filters : tuple of int, default=(32, 64)
         Output channels of each convolution block; its length is the number
         of blocks.
@@ -239,6 +311,7 @@ class CNN(nn.Module):
         self,
         input_shape,
         n_outputs,
+        input_norm=NETWORK_DEFAULTS["input_norm"],
         n_filters=NETWORK_DEFAULTS["n_filters"],
         kernel_size=NETWORK_DEFAULTS["kernel_size"],
         stride=NETWORK_DEFAULTS["stride"],
@@ -254,6 +327,7 @@ class CNN(nn.Module):
         super().__init__()
         self.input_shape = input_shape
         self.n_outputs = n_outputs
+        self.input_norm = input_norm
         self.n_filters = n_filters
         self.kernel_size = kernel_size
         self.stride = stride
@@ -266,6 +340,9 @@ class CNN(nn.Module):
         self.global_pool = global_pool
         self.hidden_units = hidden_units
         self.features, self.head = self._build()
+        if len(self.input_shape) == 3:
+            # see forward: the weights too, so that oneDNN keeps NHWC throughout
+            self.to(memory_format=torch.channels_last)
 
     def _build(self):
         input_shape = _check_input_shape(self.input_shape)
@@ -295,6 +372,8 @@ class CNN(nn.Module):
 
         channels, spatial = input_shape[0], input_shape[1:]
         layers = []
+        if self.input_norm is not None:
+            layers.append(InputNorm(input_shape, self.input_norm))
         for i, n_out in enumerate(self.n_filters):
             if pad is None:  # 'same' with stride 1 keeps the size
                 new = spatial
@@ -318,7 +397,7 @@ class CNN(nn.Module):
             layers.append(layer)
             if self.batchnorm:
                 layers.append(norm(int(n_out)))
-            layers.append(ACTIVATIONS[self.activation]())
+            layers.append(_activation(self.activation))
             if self.pooling is not None:
                 layers.append(pool[self.pooling](window, ceil_mode=True))
                 spatial = tuple(-(-s // w) for s, w in zip(spatial, window))
@@ -336,7 +415,7 @@ class CNN(nn.Module):
         for units in self.hidden_units:
             dense = nn.Linear(n_in, int(units))
             _init_weights(dense, self.activation)
-            head += [dense, ACTIVATIONS[self.activation]()]
+            head += [dense, _activation(self.activation)]
             if self.dropout:
                 head.append(nn.Dropout(self.dropout))
             n_in = int(units)
@@ -346,6 +425,11 @@ class CNN(nn.Module):
         return nn.Sequential(*layers), nn.Sequential(*head)
 
     def forward(self, X):
+        if X.dim() == 4:
+            # oneDNN's channels-last (NHWC) convolutions, batch norms and
+            # poolings run 2-3x faster on the CPU than NCHW ones for the
+            # large early maps of spectrograms (benchmarks/bench_training.py)
+            X = X.contiguous(memory_format=torch.channels_last)
         return self.head(self.features(X))
 
 

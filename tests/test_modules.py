@@ -112,3 +112,39 @@ def test_lenet5(input_shape):
 def test_lenet5_too_small():
     with pytest.raises(ValueError, match="too small for LeNet-5"):
         LeNet5((1, 8, 8), 10)
+
+
+def test_input_norm_standardises_each_bin_or_channel():
+    import torch
+
+    from skcnn.modules import InputNorm
+
+    torch.manual_seed(0)
+    # bins on very different scales, as dB maps and MFCCs have
+    scale = torch.linspace(1, 100, 12).view(1, 1, 12, 1)
+    X = torch.randn(64, 2, 12, 30) * scale - scale
+    by_bin = InputNorm((2, 12, 30), "bin").train()(X)
+    mean, std = by_bin.mean(dim=(0, 3)), by_bin.std(dim=(0, 3))
+    assert torch.allclose(mean, torch.zeros_like(mean), atol=1e-4)
+    assert torch.allclose(std, torch.ones_like(std), atol=1e-2)
+    per_channel = InputNorm((2, 12, 30), "channel").train()(X)
+    assert torch.allclose(per_channel.mean(dim=(0, 2, 3)), torch.zeros(2), atol=1e-4)
+    assert not torch.allclose(per_channel.std(dim=(0, 3)), torch.ones(2, 12), atol=0.1)
+    wave = InputNorm((3, 50), "bin").train()(torch.randn(16, 3, 50) * 5 + 2)
+    assert torch.allclose(wave.mean(dim=(0, 2)), torch.zeros(3), atol=1e-4)
+
+
+def test_input_norm_in_the_network_and_its_errors():
+    import pytest
+    import torch
+
+    from skcnn.modules import CNN, InputNorm
+
+    net = CNN((1, 40, 63), 3, input_norm="bin", global_pool="avg")
+    assert isinstance(net.features[0], InputNorm)
+    assert net.features[0].num_features == 40
+    assert net(torch.zeros(2, 1, 40, 100)).shape == (2, 3)  # other lengths
+    with pytest.raises(ValueError, match="input_norm='bin' was built for 40"):
+        net(torch.zeros(2, 1, 30, 63))
+    with pytest.raises(ValueError, match="input_norm='frame' is not supported"):
+        CNN((1, 40, 63), 3, input_norm="frame")
