@@ -25,6 +25,7 @@ implement ``_augment(X, y, sample_weight, generator)``; set
 ``mixes_targets = True`` if it changes the targets.
 """
 
+from collections import Counter
 from numbers import Integral, Real
 
 import numpy as np
@@ -47,18 +48,12 @@ def _uniform(shape, generator, X):
     return u.to(X.device)
 
 
-def _normal(generator, X):
-    """Standard normal noise of X's shape and dtype, on X's device."""
-    z = torch.randn(X.shape, generator=generator, device=_draw_device(generator, X),
-                    dtype=X.dtype)
-    return z.to(X.device)
-
-
-def _exponential(generator, X):
-    """Exp(1) draws of X's shape and dtype (a white noise's power per bin)."""
-    u = torch.rand(X.shape, generator=generator, device=_draw_device(generator, X),
-                   dtype=X.dtype)
-    return (-torch.log1p(-u)).to(X.device)
+def _noise(generator, X, power=False):
+    """N(0, 1) draws of X's shape and dtype on X's device, or with ``power``
+    Exp(1) draws (a white noise's power per bin)."""
+    draw = torch.rand if power else torch.randn
+    z = draw(X.shape, generator=generator, device=_draw_device(generator, X), dtype=X.dtype)
+    return (-torch.log1p(-z) if power else z).to(X.device)
 
 
 def _per_clip(values, X):
@@ -401,36 +396,31 @@ class AddNoise(Augmentation):
         self.domain = domain
 
     def _snr_range(self):
-        if isinstance(self.snr_db, Real):
-            return float(self.snr_db), float(self.snr_db)
-        return float(self.snr_db[0]), float(self.snr_db[1])
+        return (self.snr_db,) * 2 if isinstance(self.snr_db, Real) else tuple(self.snr_db)
 
     def _check_parameters(self):
-        if not isinstance(self.snr_db, Real):
-            pair = self.snr_db
-            if not (len(pair) == 2 and all(isinstance(v, Real) for v in pair)
-                    and np.isfinite(pair).all() and pair[0] <= pair[1]):
-                raise ValueError(
-                    f"snr_db={self.snr_db!r} must be a number or a pair "
-                    "(low, high) of finite numbers with low <= high"
-                )
-        elif not np.isfinite(self.snr_db):
-            raise ValueError(f"snr_db={self.snr_db!r} must be finite")
+        pair = self._snr_range()
+        if not (len(pair) == 2 and all(isinstance(v, Real) and np.isfinite(v) for v in pair)
+                and pair[0] <= pair[1]):
+            raise ValueError(
+                f"snr_db={self.snr_db!r} must be a finite number or a pair "
+                "(low, high) of them with low <= high"
+            )
 
     def _augment(self, X, y, sample_weight, generator):
-        low, high = self._snr_range()
+        low, high = map(float, self._snr_range())
         snr = low + (high - low) * _uniform((X.shape[0],), generator, X)
         share = _per_clip(10.0 ** (-snr / 10), X)   # noise power / signal power
         axes = tuple(range(1, X.ndim))
         if self.domain == "amplitude":
             power = (X ** 2).mean(dim=axes, keepdim=True)
-            return X + _normal(generator, X) * (power * share).sqrt(), y, sample_weight
+            return X + _noise(generator, X) * (power * share).sqrt(), y, sample_weight
         if self.domain == "power":
             power = X.mean(dim=axes, keepdim=True)
-            return X + _exponential(generator, X) * power * share, y, sample_weight
+            return X + _noise(generator, X, power=True) * power * share, y, sample_weight
         top = X.amax(dim=axes, keepdim=True)   # for range: powers relative to the peak
         linear = 10.0 ** ((X - top) / 10)
-        noisy = linear + _exponential(generator, X) * linear.mean(dim=axes, keepdim=True) * share
+        noisy = linear + _noise(generator, X, True) * linear.mean(dim=axes, keepdim=True) * share
         return top + 10 * torch.log10(noisy), y, sample_weight
 
 
@@ -535,17 +525,13 @@ class Compose(Augmentation):
         """(name, augmentation) pairs; names as the class docstring says."""
         steps = [item if isinstance(item, tuple) else (None, item)
                  for item in self.augmentations]
-        default = [type(step).__name__.lower() for name, step in steps if name is None]
-        count, seen = {}, {}
-        for name in default:
-            count[name] = count.get(name, 0) + 1
-        named = []
+        counts = Counter(type(step).__name__.lower() for name, step in steps if name is None)
+        seen, named = Counter(), []
         for name, step in steps:
             if name is None:
                 name = type(step).__name__.lower()
-                if count[name] > 1:
-                    seen[name] = seen.get(name, 0) + 1
-                    name = f"{name}-{seen[name]}"
+                seen[name] += 1
+                name = f"{name}-{seen[name]}" if counts[name] > 1 else name
             named.append((name, step))
         return named
 
@@ -588,22 +574,21 @@ class Compose(Augmentation):
         if "augmentations" in params:
             self.augmentations = params.pop("augmentations")
         names = [name for name, _ in self._named_steps()]
-        nested = {}
-        for key, value in params.items():
-            name, _, sub = key.partition("__")
-            if name not in names:
+        for key in params:
+            if key.partition("__")[0] not in names:
                 raise ValueError(
                     f"Invalid parameter {key!r} for Compose: valid names are "
                     f"'augmentations' and the steps' {names}"
                 )
-            if sub:
-                nested.setdefault(name, {})[sub] = value
-            else:
-                items = list(self.augmentations)
-                i = names.index(name)
-                items[i] = (items[i][0], value) if isinstance(items[i], tuple) else value
-                self.augmentations = type(self.augmentations)(items)
-        steps = dict(self._named_steps())
-        for name, sub in nested.items():
-            steps[name].set_params(**sub)
+        items = list(self.augmentations)
+        whole = {key: value for key, value in params.items() if "__" not in key}
+        for key, value in whole.items():   # whole steps first, then their parameters
+            i = names.index(key)
+            items[i] = (items[i][0], value) if isinstance(items[i], tuple) else value
+        if whole:
+            self.augmentations = type(self.augmentations)(items)
+        for key, value in params.items():
+            if "__" in key:
+                name, _, sub = key.partition("__")
+                self._named_steps()[names.index(name)][1].set_params(**{sub: value})
         return self
