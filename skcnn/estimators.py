@@ -113,6 +113,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         early_stopping=D["early_stopping"],
         validation_fraction=D["validation_fraction"],
         n_iter_no_change=D["n_iter_no_change"],
+        augment=D["augment"],
         class_weight=None,
         classes=None,
         random_state=D["random_state"],
@@ -137,7 +138,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
             architecture=architecture, lr=lr, batch_size=batch_size,
             max_epochs=max_epochs, early_stopping=early_stopping,
             validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, random_state=random_state,
+            n_iter_no_change=n_iter_no_change, augment=augment,
+            random_state=random_state,
             device=device, n_threads=n_threads, verbose=verbose, module=module,
             criterion=criterion, optimizer=optimizer,
             iterator_train=iterator_train, iterator_valid=iterator_valid,
@@ -266,6 +268,10 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         combined = per_sample if weight is None else weight * per_sample
         return None if np.all(combined == combined[0]) else combined
 
+    def _mixable_target(self, y, dtype):
+        # torch's CrossEntropyLoss takes class probabilities as targets
+        return torch.nn.functional.one_hot(y.long(), self.n_outputs_).to(dtype)
+
     def _stratify(self, dataset):
         y = dataset.y.cpu().numpy()
         counts = np.bincount(y)
@@ -389,6 +395,7 @@ class CNNRegressor(RegressorMixin, BaseCNN):
         early_stopping=D["early_stopping"],
         validation_fraction=D["validation_fraction"],
         n_iter_no_change=D["n_iter_no_change"],
+        augment=D["augment"],
         random_state=D["random_state"],
         device=D["device"],
         n_threads=D["n_threads"],
@@ -411,7 +418,8 @@ class CNNRegressor(RegressorMixin, BaseCNN):
             architecture=architecture, lr=lr, batch_size=batch_size,
             max_epochs=max_epochs, early_stopping=early_stopping,
             validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, random_state=random_state,
+            n_iter_no_change=n_iter_no_change, augment=augment,
+            random_state=random_state,
             device=device, n_threads=n_threads, verbose=verbose, module=module,
             criterion=criterion, optimizer=optimizer,
             iterator_train=iterator_train, iterator_valid=iterator_valid,

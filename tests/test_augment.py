@@ -1,12 +1,18 @@
-"""Tests of skcnn.augment."""
+"""Tests of skcnn.augment and of the estimators' ``augment=`` parameter."""
 
 import numpy as np
 import pytest
 import torch
 from scipy import stats
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
 
+from skcnn import CNNClassifier, CNNRegressor
 from skcnn.augment import (
     AddNoise,
+    Augmentation,
     Compose,
     Mixup,
     RandomGain,
@@ -14,6 +20,7 @@ from skcnn.augment import (
     TimeShift,
 )
 
+TINY = dict(n_filters=(4,), hidden_units=(8,), max_epochs=2, random_state=0)
 ALL = [SpecAugment(), TimeShift(), TimeShift(circular=False), RandomGain(),
        RandomGain(domain="amplitude"), AddNoise(), AddNoise(domain="db"), Mixup(),
        Compose([SpecAugment(), TimeShift(), Mixup()])]
@@ -23,10 +30,35 @@ def gen(seed=0):
     return torch.Generator().manual_seed(seed)
 
 
+def make_maps(n=40, shape=(1, 12, 16), n_classes=2, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % n_classes
+    X = rng.normal(size=(n, *shape)).astype(np.float32)
+    X += y.reshape((-1,) + (1,) * len(shape))
+    return X, y
+
+
 def run(augmentation, X, y=None, w=None, seed=0):
     if y is None and augmentation.mixes_targets:
         y = torch.nn.functional.one_hot(torch.arange(len(X)) % 3, 3).to(X.dtype)
     return augmentation(X, y, w, generator=gen(seed))
+
+
+class Spy(Augmentation):
+    """Count calls, record batch sizes, targets and one draw per call."""
+
+    def __init__(self, *, mixes=False):
+        self.mixes = mixes
+
+    @property
+    def mixes_targets(self):
+        return self.mixes
+
+    def _augment(self, X, y, sample_weight, generator):
+        calls = vars(self).setdefault("calls_", [])
+        calls.append({"n": len(X), "y": y, "w": sample_weight,
+                      "draw": torch.rand(1, generator=generator).item()})
+        return X, y, sample_weight
 
 
 # --------------------------------------------------------------- SpecAugment
@@ -263,3 +295,159 @@ def test_compose_applies_in_order():
     Xb, _, _ = RandomGain(domain="amplitude")(X, generator=g)
     Xb, _, _ = TimeShift()(Xb, generator=g)
     assert torch.equal(Xa, Xb)
+
+
+# -------------------------------------------------------------- estimators
+@pytest.fixture(scope="module")
+def augmented_clf():
+    X, y = make_maps()
+    augment = Compose([SpecAugment(), TimeShift(), Mixup()])
+    return CNNClassifier(**TINY, augment=augment).fit(X, y), X, y
+
+
+def test_prediction_is_the_network_on_raw_input(augmented_clf):
+    clf, X, _ = augmented_clf
+    module = clf.module_.eval()
+    with torch.no_grad():
+        expected = torch.softmax(module(torch.as_tensor(X)), dim=1).numpy()
+    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[expected.argmax(axis=1)])
+
+
+def test_augmentation_runs_once_per_training_batch_only():
+    X, y = make_maps(n=50)
+    spy = Spy()
+    clf = CNNClassifier(**{**TINY, "max_epochs": 3}, batch_size=16, augment=spy,
+                        early_stopping=True, validation_fraction=0.2).fit(X, y)
+    epochs = len(clf.history_)
+    sizes = [call["n"] for call in spy.calls_]
+    assert len(sizes) == 3 * epochs                 # 40 training clips: 16+16+8
+    assert sizes == [16, 16, 8] * epochs            # the 10 held out never
+    assert "valid_loss" in clf.history_[-1]
+    n_calls = len(spy.calls_)
+    clf.predict(X), clf.predict_proba(X), clf.score(X, y)
+    assert len(spy.calls_) == n_calls
+
+
+def test_classifier_hands_one_hot_targets_and_weights_to_mixing_augmentations():
+    X, y = make_maps(n=30, n_classes=3)
+    spy = Spy(mixes=True)
+    CNNClassifier(**{**TINY, "max_epochs": 1}, augment=spy, batch_size=10,
+                  class_weight="balanced").fit(X, y, sample_weight=np.arange(30) + 1.0)
+    call = spy.calls_[0]
+    assert call["y"].dtype == torch.float32 and call["y"].shape == (10, 3)
+    torch.testing.assert_close(call["y"].sum(dim=1), torch.ones(10))
+    assert call["w"].shape == (10,)
+    spy_plain = Spy()
+    CNNClassifier(**{**TINY, "max_epochs": 1}, augment=spy_plain).fit(X, y)
+    assert spy_plain.calls_[0]["y"].dtype == torch.int64   # labels as they were
+
+
+def test_weighted_loss_with_probability_targets_is_the_weighted_mean():
+    X, y = make_maps(n=20, n_classes=3)
+    clf = CNNClassifier(**{**TINY, "max_epochs": 1}, augment=Mixup()).fit(X, y)
+    y_pred = torch.randn(5, 3)
+    soft = torch.softmax(torch.randn(5, 3), dim=1)
+    w = torch.tensor([0.0, 1.0, 2.0, 0.5, 1.5])
+    per_sample = -(soft * torch.log_softmax(y_pred, dim=1)).sum(dim=1)
+    expected = (w * per_sample).sum() / w.sum()
+    torch.testing.assert_close(clf.get_loss(y_pred, (soft, w)), expected)
+    torch.testing.assert_close(clf.get_loss(y_pred, soft), per_sample.mean())
+
+
+def test_mixup_with_weights_trains_classifier_and_regressor():
+    X, y = make_maps(n=40)
+    w = np.linspace(0.5, 2.0, 40)
+    clf = CNNClassifier(**TINY, augment=Mixup(alpha=0.4), class_weight="balanced")
+    assert clf.fit(X, y, sample_weight=w).predict(X).shape == (40,)
+    target = X.mean(axis=(1, 2, 3))
+    reg = CNNRegressor(**TINY, augment=Compose([TimeShift(), Mixup()]))
+    assert reg.fit(X, target, sample_weight=w).predict(X).shape == (40,)
+    assert np.isfinite(reg.history_[:, "train_loss"]).all()
+
+
+def test_user_array_is_not_changed_by_augmentation():
+    X, y = make_maps()
+    before = X.copy()
+    CNNClassifier(**TINY, augment=Compose([RandomGain(), AddNoise(), SpecAugment()]),
+                  iterator_train__shuffle=False).fit(X, y)   # batches are views of X
+    np.testing.assert_array_equal(X, before)
+
+
+def test_same_random_state_same_bits_and_augment_changes_training():
+    X, y = make_maps()
+    augment = Compose([SpecAugment(), TimeShift(), Mixup()])
+    a = CNNClassifier(**TINY, augment=augment).fit(X, y).predict_proba(X)
+    b = CNNClassifier(**TINY, augment=clone(augment)).fit(X, y).predict_proba(X)
+    plain = CNNClassifier(**TINY).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, plain)
+
+
+def test_partial_fit_calls_draw_new_augmentations_and_repeat_with_the_seed():
+    X, y = make_maps()
+
+    def draws():
+        spy = Spy()
+        clf = CNNClassifier(**{**TINY, "max_epochs": 1}, augment=spy)
+        clf.partial_fit(X, y).partial_fit(X, y)
+        return [call["draw"] for call in spy.calls_]
+
+    first = draws()
+    assert first[0] != first[1]                 # one batch per call: new draws
+    assert first == draws()
+
+
+def test_nested_params_listed_and_searchable_in_a_pipeline():
+    clf = CNNClassifier(augment=SpecAugment())
+    params = clf.get_params(deep=True)
+    assert params["augment__freq_masks"] == 2 and params["augment__max_time"] == 0.125
+    X, y = make_maps(n=24)
+    pipe = Pipeline([("identity", FunctionTransformer()),
+                     ("cnn", CNNClassifier(**{**TINY, "max_epochs": 1},
+                                           augment=Compose([SpecAugment(), Mixup()])))])
+    grid = {"cnn__augment__specaugment__max_time": [0.1, 0.3],
+            "cnn__augment__mixup__alpha": [0.2]}
+    search = GridSearchCV(pipe, grid, cv=2).fit(X, y)
+    assert [p["cnn__augment__specaugment__max_time"]
+            for p in search.cv_results_["params"]] == [0.1, 0.3]
+    best = search.best_estimator_.named_steps["cnn"].augment.augmentations[0]
+    assert best.max_time == search.best_params_["cnn__augment__specaugment__max_time"]
+    # the search's template is left as it was
+    assert pipe.named_steps["cnn"].augment.augmentations[0].max_time == 0.125
+
+
+def test_set_params_and_clone_keep_the_augmentation_params():
+    clf = CNNClassifier(augment=Compose([SpecAugment(max_time=0.3), Mixup(alpha=0.5)]))
+    clf.set_params(augment__mixup__alpha=0.7, augment__specaugment__freq_masks=1)
+    assert not [k for k in vars(clf) if k.startswith("augment__")]
+    twin = clone(clf)
+    assert twin.augment is not clf.augment
+    wanted = {k: v for k, v in clf.get_params().items()
+              if k.startswith("augment__") and not isinstance(v, (Augmentation, list))}
+    assert wanted == {k: twin.get_params()[k] for k in wanted}
+    assert wanted["augment__mixup__alpha"] == 0.7
+    assert wanted["augment__specaugment__freq_masks"] == 1
+
+
+def test_estimator_errors_name_augment_and_change_nothing():
+    X, y = make_maps()
+    cases = [
+        ([SpecAugment()], r"augment=\[SpecAugment\(\)\] is a list.*Compose"),
+        ("specaugment", "'augment' parameter of CNNClassifier must be an instance of "
+                        "'skcnn.augment.Augmentation' or None"),
+        (SpecAugment(max_time=2.0), r"augment=SpecAugment\(max_time=2.0\): The 'max_time'"),
+    ]
+    for augment, match in cases:
+        clf = CNNClassifier(**TINY, augment=augment)
+        with pytest.raises(ValueError, match=match):
+            clf.fit(X, y)
+        assert not hasattr(clf, "module_")
+    clf = CNNClassifier(**TINY, augment=SpecAugment())
+    with pytest.raises(ValueError, match=r"augment=SpecAugment\(\) cannot augment X of "
+                                         r"shape \(40, 192\).*\(40, 1, 192\).*freq_masks=0"):
+        clf.fit(X.reshape(40, -1), y)
+    assert not hasattr(clf, "module_")
+    CNNClassifier(**TINY, augment=SpecAugment(freq_masks=0)).fit(X.reshape(40, -1), y)
+    with pytest.raises(ValueError, match="augment__max_time cannot be set: augment=None"):
+        CNNClassifier().set_params(augment__max_time=0.2)
