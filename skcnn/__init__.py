@@ -21,7 +21,7 @@ _LAZY = {
     "CNNClassifier": "estimators",
     "CNNRegressor": "estimators",
 }
-_SUBMODULES = ["datasets", "estimators", "features", "inspection", "modules"]
+_SUBMODULES = ["augment", "datasets", "estimators", "features", "inspection", "modules"]
 
 __all__ = sorted(_LAZY) + _SUBMODULES
 

@@ -5,7 +5,7 @@ estimators and extends skorch through its public hooks only:
 ``initialize_module`` (through the public :meth:`BaseCNN.build_module`),
 ``get_dataset``, ``get_iterator``, ``get_split_datasets``,
 ``train_step_single``, ``validation_step``, ``get_loss``, ``notify``,
-``get_default_callbacks`` and callbacks. ``CNNClassifier`` and
+``get_default_callbacks``, ``set_params`` and callbacks. ``CNNClassifier`` and
 ``CNNRegressor`` (:mod:`skcnn.estimators`) add the targets' encoding and the
 prediction methods, as skorch's ``NeuralNetClassifier`` does for
 ``NeuralNet``.
@@ -26,6 +26,10 @@ threads, and afterwards gradients, optimizer state and callback caches leave
 the device. Everything a call checks (parameters, data, targets, that the network
 can be built for the data) is checked before anything is changed, so a call
 that fails validation leaves the estimator as it was.
+
+``augment=`` (:mod:`skcnn.augment`) runs in ``train_step_single`` only, on
+training batches, drawing from a generator of its own per training call
+(:mod:`skcnn._augmenting`); ``set_params`` routes ``augment__<name>`` to it.
 """
 
 import numpy as np
@@ -39,8 +43,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
 
 from . import _persistence
+from ._augmenting import augment_batch, augmentation_generator, set_augment_params
 from ._callbacks import EpochLog, FiniteLoss
-from ._checks import PARAMETER_CONSTRAINTS, check_hyperparameters, check_sample_weight
+from ._checks import (
+    PARAMETER_CONSTRAINTS, check_augment_shape, check_hyperparameters, check_sample_weight,
+)
 from ._data import TensorBatchIterator, TensorDataset
 from ._device import torch_threads
 from ._session import training_session
@@ -60,6 +67,7 @@ DEFAULTS = {
     "early_stopping": False,
     "validation_fraction": 0.1,
     "n_iter_no_change": 10,
+    "augment": None,
     "random_state": None,
     "device": "cpu",
     "n_threads": 1,
@@ -93,7 +101,7 @@ class BaseCNN(NeuralNet):
         self, *, input_norm, n_filters, kernel_size, stride, padding, pooling, pool_size,
         dropout, batchnorm, activation, global_pool, hidden_units, architecture,
         lr, batch_size, max_epochs, early_stopping, validation_fraction,
-        n_iter_no_change, random_state, device, n_threads, verbose, module,
+        n_iter_no_change, augment, random_state, device, n_threads, verbose, module,
         criterion, optimizer, iterator_train, iterator_valid, dataset,
         train_split, warm_start, **kwargs,
     ):
@@ -120,6 +128,7 @@ class BaseCNN(NeuralNet):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.augment = augment
         self.random_state = random_state
         self.n_threads = n_threads
 
@@ -130,6 +139,17 @@ class BaseCNN(NeuralNet):
         # those are state, not parameters
         params = super().get_params(deep=deep, **kwargs)
         return {k: v for k, v in params.items() if not k.startswith("_")}
+
+    def set_params(self, **params):
+        # skorch stores any "a__b" key as an attribute of that name; the
+        # augmentation's parameters go to the augmentation, as in sklearn
+        prefix = "augment__"
+        nested = {key[len(prefix):]: params.pop(key)
+                  for key in list(params) if key.startswith(prefix)}
+        super().set_params(**params)
+        if nested:
+            set_augment_params(self, nested)
+        return self
 
     def _check_hyperparameters(self):
         """Validate every parameter; change nothing."""
@@ -227,6 +247,7 @@ class BaseCNN(NeuralNet):
         """Check X, y and the weights; return what training needs and the
         fitted attributes to set. Nothing on the estimator changes."""
         X, raw_shape = self._check_X(X)
+        check_augment_shape(self.augment, X.shape, raw_shape)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
@@ -367,6 +388,8 @@ class BaseCNN(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_mode(True)
         Xi, yi = unpack_data(batch)
+        if self.augment is not None:
+            Xi, yi = augment_batch(self, Xi, yi)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         loss.backward()
@@ -412,17 +435,23 @@ class BaseCNN(NeuralNet):
         """Hook: the target as the criterion wants it."""
         return y_true
 
+    def _mixable_target(self, y, dtype):
+        """Hook: a batch's targets as floats an augmentation can mix."""
+        return y.to(dtype)
+
     def _next_seeds(self):
-        """Seeds of this training call: weights and dropout, shuffling, split.
+        """Seeds of this training call: weights and dropout, shuffling, split,
+        augmentation.
 
         They follow from ``random_state`` (drawn once per fresh fit) and the
         number of training calls since, so successive ``partial_fit`` calls
-        see new shuffles and dropout masks, and the same sequence of calls
-        with the same int ``random_state`` repeats them exactly.
+        see new shuffles, dropout masks and augmentations, and the same
+        sequence of calls with the same int ``random_state`` repeats them
+        exactly. (Drawing the fourth left the first three as they were.)
         """
         rng = np.random.default_rng([self._seed_base, self._n_training_calls])
         self._n_training_calls += 1
-        return [int(s) for s in rng.integers(0, _SEED_MAX, size=3)]
+        return [int(s) for s in rng.integers(0, _SEED_MAX, size=4)]
 
     def _train(self, X, y, sample_weight=None, *, fresh, classes=None, **fit_params):
         """fit and partial_fit: check everything, then set, then train."""
@@ -437,9 +466,9 @@ class BaseCNN(NeuralNet):
             rng = check_random_state(self.random_state)
             self._seed_base = int(rng.randint(_SEED_MAX))
             self._n_training_calls = 0
-        self._call_seeds = self._next_seeds()
+        self._call_seeds = seeds = self._next_seeds()
         dataset = self._training_dataset(X, y_enc, weight)
-        with training_session(self, self._call_seeds[0]):
+        with training_session(self, seeds[0]), augmentation_generator(self, seeds[3]):
             if fresh:
                 self._initialize_or_restore(before)
             self.notify("on_train_begin", X=dataset, y=None)

@@ -1,4 +1,4 @@
-"""Checks of the estimators' parameters and sample weights.
+"""Checks of the estimators' parameters, sample weights and augmentation.
 
 Every check here raises a ValueError that names the parameter, its value and
 what is allowed, and changes nothing.
@@ -15,9 +15,11 @@ from sklearn.utils._param_validation import (
 )
 
 from ._device import resolve_device
+from .augment import Augmentation
 from .modules import ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS, NETWORK_DEFAULTS
 
-__all__ = ["PARAMETER_CONSTRAINTS", "check_hyperparameters", "check_sample_weight"]
+__all__ = ["PARAMETER_CONSTRAINTS", "check_augment_shape", "check_hyperparameters",
+           "check_sample_weight"]
 
 _INT_TUPLES = {  # name -> smallest value allowed in the tuple
     "n_filters": 1, "hidden_units": 1, "kernel_size": 1, "stride": 1,
@@ -55,8 +57,8 @@ PARAMETER_CONSTRAINTS = {
     "n_threads": [Interval(Integral, 1, None, closed="left"), None],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
+    "augment": [Augmentation, None],
 }
-
 
 
 def _check_int_tuple(name, value, minimum, scalar_ok):
@@ -103,8 +105,37 @@ def check_sample_weight(sample_weight, n_samples):
     return weight.astype(np.float32)
 
 
+def _check_augment(augment):
+    """A ValueError naming ``augment`` unless it is None or a valid augmentation."""
+    if isinstance(augment, (list, tuple)):
+        raise ValueError(
+            f"augment={augment!r} is a {type(augment).__name__}; chain "
+            "augmentations with skcnn.augment.Compose([...]), whose steps' "
+            "parameters a search can reach (augment__<step>__<parameter>)"
+        )
+    if isinstance(augment, Augmentation):
+        try:
+            augment.check()
+        except ValueError as exc:
+            raise ValueError(f"augment={augment!r}: {exc}") from exc
+
+
+def check_augment_shape(augment, shape, raw_shape):
+    """A ValueError unless ``augment`` can augment batches of ``shape``
+    (``X`` of ``raw_shape`` with its channel axis)."""
+    if augment is None:
+        return
+    try:
+        augment.check(shape)
+    except ValueError as exc:
+        raise ValueError(
+            f"augment={augment!r} cannot augment X of shape {tuple(raw_shape)}: {exc}"
+        ) from exc
+
+
 def check_hyperparameters(net):
     """Validate every parameter; change nothing."""
+    _check_augment(net.augment)
     params = {name: getattr(net, name) for name in net._parameter_constraints}
     validate_parameter_constraints(
         net._parameter_constraints, params, caller_name=type(net).__name__

@@ -76,11 +76,24 @@ default={D['activation']!r}
         Share of the training data held out when ``early_stopping=True``.
     n_iter_no_change : int, default={D['n_iter_no_change']}
         Patience of early stopping, in epochs.
+    augment : augmentation of :mod:`skcnn.augment` or None, default={D['augment']}
+        Applied to every training batch, and only there: prediction,
+        ``score``, the early-stopping validation split and scorers that
+        predict see the data as it is. Chain several with
+        :class:`skcnn.augment.Compose`; their parameters are searchable as
+        ``augment__<parameter>``. Draws come from a generator of their own,
+        seeded from ``random_state`` per training call. With an augmentation
+        that mixes targets (:class:`skcnn.augment.Mixup`) the classifier's
+        labels become one-hot probabilities, which the criterion must accept
+        (torch's ``CrossEntropyLoss`` does). Scorers on the training set that
+        reuse the batches' predictions (skorch's ``EpochScoring(on_train=True)``
+        with caching) see augmented batches.
     random_state : int, RandomState instance or None, default={D['random_state']}
-        Seeds the weights, the shuffling of training batches, dropout and
-        the validation split. With an int (and a fixed ``n_threads``), the
-        same calls on the same data give bit-identical predictions on a CPU;
-        successive ``partial_fit`` calls draw new shuffles and dropout masks.
+        Seeds the weights, the shuffling of training batches, dropout,
+        ``augment`` and the validation split. With an int (and a fixed
+        ``n_threads``), the same calls on the same data give bit-identical
+        predictions on a CPU; successive ``partial_fit`` calls draw new
+        shuffles, dropout masks and augmentations.
         The global torch random state is left untouched.
     device : str or torch.device, default={D['device']!r}
         Where to train and predict: 'cpu', 'cuda' or 'cuda:N', as for the

@@ -141,6 +141,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         early_stopping=D["early_stopping"],
         validation_fraction=D["validation_fraction"],
         n_iter_no_change=D["n_iter_no_change"],
+        augment=D["augment"],
         class_weight=None,
         classes=None,
         threshold=0.5,
@@ -166,7 +167,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
             architecture=architecture, lr=lr, batch_size=batch_size,
             max_epochs=max_epochs, early_stopping=early_stopping,
             validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, random_state=random_state,
+            n_iter_no_change=n_iter_no_change, augment=augment,
+            random_state=random_state,
             device=device, n_threads=n_threads, verbose=verbose, module=module,
             criterion=criterion, optimizer=optimizer,
             iterator_train=iterator_train, iterator_valid=iterator_valid,
@@ -358,6 +360,12 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         combined = per_sample if weight is None else weight * per_sample
         return None if np.all(combined == combined[0]) else combined
 
+    def _mixable_target(self, y, dtype):
+        if self._multilabel:  # indicators already: BCE takes soft ones
+            return y.to(dtype)
+        # torch's CrossEntropyLoss takes class probabilities as targets
+        return torch.nn.functional.one_hot(y.long(), self.n_outputs_).to(dtype)
+
     def _stratify(self, dataset):
         if self._multilabel:
             return None
@@ -504,6 +512,7 @@ class CNNRegressor(RegressorMixin, BaseCNN):
         early_stopping=D["early_stopping"],
         validation_fraction=D["validation_fraction"],
         n_iter_no_change=D["n_iter_no_change"],
+        augment=D["augment"],
         random_state=D["random_state"],
         device=D["device"],
         n_threads=D["n_threads"],
@@ -526,7 +535,8 @@ class CNNRegressor(RegressorMixin, BaseCNN):
             architecture=architecture, lr=lr, batch_size=batch_size,
             max_epochs=max_epochs, early_stopping=early_stopping,
             validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, random_state=random_state,
+            n_iter_no_change=n_iter_no_change, augment=augment,
+            random_state=random_state,
             device=device, n_threads=n_threads, verbose=verbose, module=module,
             criterion=criterion, optimizer=optimizer,
             iterator_train=iterator_train, iterator_valid=iterator_valid,
