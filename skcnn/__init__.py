@@ -20,8 +20,10 @@ _LAZY = {
     "SpectrogramScaler": "features",
     "CNNClassifier": "estimators",
     "CNNRegressor": "estimators",
+    "SegmentClassifier": "segments",
+    "SegmentRegressor": "segments",
 }
-_SUBMODULES = ["datasets", "estimators", "features", "inspection", "modules"]
+_SUBMODULES = ["datasets", "estimators", "features", "inspection", "modules", "segments"]
 
 __all__ = sorted(_LAZY) + _SUBMODULES
 
