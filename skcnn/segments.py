@@ -281,7 +281,8 @@ class SegmentClassifier(ClassifierMixin, _BaseSegments):
         ``predict_proba`` is the fraction of votes per class and ``predict``
         the class with most votes; a tie goes to the tied class of highest
         mean probability, or to the first of ``classes_`` without
-        ``predict_proba``.
+        ``predict_proba``. Read when predicting: ``set_params(aggregate=...)``
+        on a fitted model changes the pooling without refitting.
 
     Attributes
     ----------
@@ -456,7 +457,8 @@ class SegmentRegressor(RegressorMixin, _BaseSegments):
         + _PARAMETERS
         + """    aggregate : {'mean', 'median'}, default='mean'
         The mean or the median of the segments' predictions ('median' is
-        robust to a few segments far off, e.g. silent ones).
+        robust to a few segments far off, e.g. silent ones). Read when
+        predicting, like the classifier's.
 
     Attributes
     ----------"""

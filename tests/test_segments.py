@@ -148,6 +148,12 @@ def test_default_hop_is_the_segment_and_channels_are_kept():
     assert mono.shape == (4, 4)
 
 
+def test_a_hop_longer_than_the_segment_skips_audio():
+    clf = SegmentRegressor(Ridge(), segment_seconds=1.0, hop_seconds=1.5, sr=10)
+    segments, _ = clf.segment([np.arange(40, dtype=np.float32)])
+    np.testing.assert_array_equal(segments[:, 0], [0, 15, 30])  # 1 + (40 - 10) // 15 segments
+
+
 def test_integer_pcm_is_scaled():
     clf = SegmentRegressor(Ridge(), segment_seconds=0.5, sr=4)
     segments, _ = clf.segment(np.array([[16384, -32768, 0, 0]], dtype=np.int16))
@@ -249,6 +255,16 @@ def test_vote_without_predict_proba_breaks_ties_by_the_first_class(two_segment_r
     assert clf.predict(two_segment_recordings).tolist() == ["no", "no", "no", "yes"]
     np.testing.assert_allclose(clf.predict_proba(two_segment_recordings)[:, 1], [0, 0.5, 0.5, 1])
     assert clf.score(two_segment_recordings, ["no", "yes", "no", "yes"]) == 0.75
+
+
+def test_aggregate_is_read_when_predicting(two_segment_recordings):
+    y = [0, 1, 0, 1]
+    voter = SegmentClassifier(SpyClassifier(), segment_seconds=1.0, sr=10, aggregate="vote")
+    switched = SegmentClassifier(SpyClassifier(), segment_seconds=1.0, sr=10).fit(
+        two_segment_recordings, y).set_params(aggregate="vote")
+    np.testing.assert_array_equal(switched.predict_proba(two_segment_recordings),
+                                  voter.fit(two_segment_recordings, y).predict_proba(
+                                      two_segment_recordings))
 
 
 @pytest.mark.parametrize("aggregate, expected", [("mean", [2.0, 5.0]), ("median", [1.0, 5.0])])
