@@ -77,10 +77,15 @@ def _cut(recordings, length, hop):
     return segments, counts
 
 
+def _pool_sum(values, counts):
+    """Sum of each recording's consecutive block of rows."""
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return np.add.reduceat(np.asarray(values, dtype=np.float64), starts, axis=0)
+
+
 def _pool_mean(values, counts):
     """Mean of each recording's consecutive block of rows."""
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    sums = np.add.reduceat(np.asarray(values, dtype=np.float64), starts, axis=0)
+    sums = _pool_sum(values, counts)
     return sums / counts.reshape((-1,) + (1,) * (sums.ndim - 1))
 
 
@@ -381,8 +386,7 @@ class SegmentClassifier(ClassifierMixin, _BaseSegments):
             where = {label: i for i, label in enumerate(self.classes_.tolist())}
             choice = np.array([where[label] for label in np.asarray(labels).tolist()])
             mean = None
-        one_hot = np.eye(len(self.classes_))[choice]
-        return _pool_mean(one_hot, counts) * counts[:, None], mean
+        return _pool_sum(np.eye(len(self.classes_))[choice], counts), mean
 
     @available_if(lambda self: self.aggregate == "vote" or _estimator_has("predict_proba")(self))
     def predict_proba(self, X):
