@@ -17,7 +17,7 @@ poolings and the accuracy of single segments, and saves ``long_recordings.png``
 (one recording's spectrogram above its segments' probabilities) beside this
 script, or in the folder named by ``SKCNN_EXAMPLES_OUT``.
 
-Under half a minute on 2 CPU cores (17 to 28 s measured while other work ran).
+Under half a minute on 2 CPU cores (17 to 30 s measured while other work ran).
 """
 
 # %%
