@@ -20,8 +20,11 @@ _LAZY = {
     "SpectrogramScaler": "features",
     "CNNClassifier": "estimators",
     "CNNRegressor": "estimators",
+    "SegmentClassifier": "segments",
+    "SegmentRegressor": "segments",
 }
-_SUBMODULES = ["augment", "datasets", "estimators", "features", "inspection", "modules"]
+_SUBMODULES = ["augment", "datasets", "estimators", "features", "inspection", "modules",
+               "segments"]
 
 __all__ = sorted(_LAZY) + _SUBMODULES
 

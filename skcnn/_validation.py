@@ -19,7 +19,9 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse
 
-__all__ = ["NonNumericAudioError", "check_audio", "check_positive_int", "to_float32"]
+__all__ = [
+    "NonNumericAudioError", "check_audio", "check_positive_int", "check_recordings", "to_float32",
+]
 
 
 class NonNumericAudioError(ValueError, TypeError):
@@ -176,7 +178,8 @@ def _clip_to_2d(clip, index):
     return arr
 
 
-def _check_list(X, length):
+def _list_clips(X):
+    """The clips of a list input, each (n_channels, n_samples), unconverted."""
     if len(X) == 0:
         raise ValueError("X is empty: got 0 clips; pass at least one clip.")
     if all(np.ndim(x) == 0 for x in X):
@@ -191,6 +194,12 @@ def _check_list(X, length):
             f"clips in X have different numbers of channels ({sorted(channels)}); "
             "all clips must have the same number of channels."
         )
+    return clips
+
+
+def _check_list(X, length):
+    clips = _list_clips(X)
+    channels = {clips[0].shape[0]}
     lengths = [c.shape[-1] for c in clips]
     if length is None:
         if len(set(lengths)) > 1:
@@ -271,3 +280,42 @@ def check_audio(X, *, length=None):
     if clips.shape[-1] == 0:
         raise ValueError(f"the clips in X have 0 samples (shape {clips.shape}).")
     return clips
+
+
+def check_recordings(X):
+    """Check recordings that may differ in length, and convert each one.
+
+    The same input as :func:`check_audio` and the same checks, except that a
+    list may hold clips of different lengths, which are kept as they are.
+
+    Parameters
+    ----------
+    X : array-like or list of array-like
+        ``(n_clips, n_samples)``, ``(n_clips, n_channels, n_samples)``, or a list
+        of clips (1-D, or 2-D ``(n_channels, n_samples)``) of any lengths.
+
+    Returns
+    -------
+    recordings : list of ndarray of shape (n_channels, n_samples_i), dtype float32
+        Every clip, scaled (integer PCM) and checked (finite, at least one
+        sample), all with the same number of channels.
+    multichannel : bool
+        Whether ``X`` was given with a channel axis (a 3-D array, or a list
+        holding a 2-D clip), so that results can keep the caller's layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> recordings, multichannel = check_recordings([np.zeros(80), np.zeros(120)])
+    >>> [r.shape for r in recordings], multichannel
+    ([(1, 80), (1, 120)], False)
+    """
+    if isinstance(X, (list, tuple)):
+        clips = _list_clips(X)
+        multichannel = any(np.ndim(x) == 2 for x in X)
+    else:
+        X = _as_numeric_array(X, "X")
+        clips = check_audio(X)
+        multichannel = X.ndim == 3
+    recordings = [to_float32(clip[np.newaxis], start=i)[0] for i, clip in enumerate(clips)]
+    return recordings, multichannel

@@ -58,6 +58,14 @@ def test_regression(tmp_path):
     assert _value(out, "held-out R^2") > 0.7  # 0.84 here; the mean scores 0
 
 
+def test_long_recordings(tmp_path):
+    out = _run("long_recordings.py", tmp_path, timeout=600)
+    # 1.000, 0.975 and 0.915 here; chance is 0.2
+    assert _value(out, "per-recording accuracy, mean probability") >= 0.8
+    assert _value(out, "per-recording accuracy, majority vote") >= 0.8
+    assert _value(out, "per-segment accuracy") >= 0.6
+
+
 def test_receptive_field(tmp_path):
     out = _run("receptive_field.py", tmp_path, timeout=600, in_place=True)
     assert "Total parameters" in out and "conv" in out

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from skcnn import MFCCTransformer, SpectrogramTransformer
-from skcnn._validation import check_audio, check_positive_int
+from skcnn._validation import check_audio, check_positive_int, check_recordings
 
 
 @pytest.mark.parametrize("length", [None, 100])
@@ -51,3 +51,18 @@ def test_check_positive_int_refuses(value):
 def test_length_must_be_a_positive_integer():
     with pytest.raises(ValueError, match="length=0 must be a positive integer"):
         check_audio(np.zeros((1, 10)), length=0)
+
+
+def test_check_recordings_keeps_lengths_and_layout():
+    recordings, multichannel = check_recordings([np.ones(5, dtype=np.int16) * 16384, np.ones(9)])
+    assert [r.shape for r in recordings] == [(1, 5), (1, 9)] and not multichannel
+    assert all(r.dtype == np.float32 for r in recordings)
+    np.testing.assert_array_equal(recordings[0], 0.5)
+    _, multichannel = check_recordings(np.zeros((3, 2, 7)))
+    assert multichannel
+    _, multichannel = check_recordings([np.zeros((2, 4)), np.zeros((2, 6))])
+    assert multichannel
+    with pytest.raises(ValueError, match=r"clip 1 of X has 0 samples"):
+        check_recordings([np.ones(5), np.ones(0)])
+    with pytest.raises(ValueError, match=r"clip 2 of X contains NaN"):
+        check_recordings(np.array([[0.0, 1.0], [1.0, 2.0], [np.nan, 0.0]]))
