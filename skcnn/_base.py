@@ -32,10 +32,13 @@ training batches, drawing from a generator of its own per training call
 (:mod:`skcnn._augmenting`); ``set_params`` routes ``augment__<name>`` to it.
 """
 
+import math
+from functools import partial
+
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.dataset import unpack_data
 from skorch.utils import to_numpy, to_tensor
 from sklearn.model_selection import train_test_split
@@ -62,6 +65,7 @@ DEFAULTS = {
     **NETWORK_DEFAULTS,
     "architecture": "cnn",
     "lr": 1e-3,
+    "lr_schedule": "constant",
     "batch_size": 64,
     "max_epochs": 20,
     "early_stopping": False,
@@ -84,6 +88,11 @@ DEFAULTS = {
 _SEED_MAX = np.iinfo(np.int32).max
 
 
+def _cosine_factor(epoch, n_epochs):
+    """Half a cosine from 1 (first epoch) towards 0 (after the last)."""
+    return 0.5 * (1.0 + math.cos(math.pi * epoch / n_epochs))
+
+
 class _StopTraining(Exception):
     """skorch's ``EarlyStopping`` asked to stop (it raises KeyboardInterrupt)."""
 
@@ -100,7 +109,7 @@ class BaseCNN(NeuralNet):
     def __init__(
         self, *, input_norm, n_filters, kernel_size, stride, padding, pooling, pool_size,
         dropout, batchnorm, activation, global_pool, hidden_units, architecture,
-        lr, batch_size, max_epochs, early_stopping, validation_fraction,
+        lr, lr_schedule, batch_size, max_epochs, early_stopping, validation_fraction,
         n_iter_no_change, augment, random_state, device, n_threads, verbose, module,
         criterion, optimizer, iterator_train, iterator_valid, dataset,
         train_split, warm_start, **kwargs,
@@ -125,6 +134,7 @@ class BaseCNN(NeuralNet):
         self.global_pool = global_pool
         self.hidden_units = hidden_units
         self.architecture = architecture
+        self.lr_schedule = lr_schedule
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -351,6 +361,15 @@ class BaseCNN(NeuralNet):
             for name, callback in super().get_default_callbacks()
         ]
         callbacks.append(("finite_loss", FiniteLoss()))
+        if self.lr_schedule == "cosine":
+            # the closed form (LambdaLR of the initial rate), so that every
+            # training call runs its own cosine from lr; last_epoch=-1, as
+            # skorch would otherwise continue from the history's length
+            callbacks.append(("lr_schedule", LRScheduler(
+                policy=torch.optim.lr_scheduler.LambdaLR,
+                lr_lambda=partial(_cosine_factor, n_epochs=self.max_epochs),
+                last_epoch=-1,
+            )))
         if self.early_stopping:
             callbacks += self._validation_scores()
             callbacks.append((

@@ -62,6 +62,12 @@ default={D['activation']!r}
         it then receives only its ``module__`` parameters.
     lr : float, default={D['lr']}
         Learning rate of the optimizer.
+    lr_schedule : {{'constant', 'cosine'}}, default={D['lr_schedule']!r}
+        'constant' keeps ``lr``; 'cosine' lowers it from ``lr`` towards 0
+        over the ``max_epochs`` epochs of each ``fit`` or ``partial_fit``
+        call, along half a cosine (torch's ``CosineAnnealingLR`` through
+        skorch's ``LRScheduler``; ``history_`` records each epoch's rate as
+        ``event_lr``).
     batch_size : int, default={D['batch_size']}
         Mini-batch size for training and prediction.
     max_epochs : int, default={D['max_epochs']}

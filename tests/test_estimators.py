@@ -418,3 +418,24 @@ def test_fsdd_default_pipeline_accuracy(fsdd_dir):
     pipe.fit(X_train, fsdd.target[train])
     assert pipe["cnn"].input_shape_ == (1, 13, 16)
     assert accuracy_score(fsdd.target[test], pipe.predict(X_test)) >= 0.97
+
+
+def test_cosine_lr_schedule_restarts_in_every_training_call():
+    import math
+    import pickle
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
+    y = np.repeat([0, 1], 20)
+    clf = CNNClassifier(n_filters=(4,), hidden_units=(8,), lr=0.01, max_epochs=4,
+                        lr_schedule="cosine", random_state=0).fit(X, y)
+    expected = [0.01 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)]
+    np.testing.assert_allclose(clf.history[:, "event_lr"], expected)
+    assert clf.optimizer_.param_groups[0]["lr"] < 0.002  # it really lowered the rate
+    pickle.loads(pickle.dumps(clf)).partial_fit(X, y)  # the schedule pickles
+    clf.partial_fit(X, y)
+    np.testing.assert_allclose(clf.history[:, "event_lr"], expected * 2)
+    constant = CNNClassifier(n_filters=(4,), max_epochs=2, random_state=0).fit(X, y)
+    assert "event_lr" not in constant.history[-1]
+    with pytest.raises(ValueError, match="'lr_schedule' parameter of CNNClassifier must be"):
+        CNNClassifier(lr_schedule="step").fit(X, y)
