@@ -32,13 +32,10 @@ training batches, drawing from a generator of its own per training call
 (:mod:`skcnn._augmenting`); ``set_params`` routes ``augment__<name>`` to it.
 """
 
-import math
-from functools import partial
-
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import EarlyStopping
 from skorch.dataset import unpack_data
 from skorch.utils import to_numpy, to_tensor
 from sklearn.model_selection import train_test_split
@@ -47,7 +44,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, check
 
 from . import _persistence
 from ._augmenting import augment_batch, augmentation_generator, set_augment_params
-from ._callbacks import EpochLog, FiniteLoss
+from ._callbacks import EpochLog, FiniteLoss, cosine_schedule
 from ._checks import (
     PARAMETER_CONSTRAINTS, check_augment_shape, check_hyperparameters, check_sample_weight,
 )
@@ -86,11 +83,6 @@ DEFAULTS = {
 }
 
 _SEED_MAX = np.iinfo(np.int32).max
-
-
-def _cosine_factor(epoch, n_epochs):
-    """Half a cosine from 1 (first epoch) towards 0 (after the last)."""
-    return 0.5 * (1.0 + math.cos(math.pi * epoch / n_epochs))
 
 
 class _StopTraining(Exception):
@@ -362,14 +354,7 @@ class BaseCNN(NeuralNet):
         ]
         callbacks.append(("finite_loss", FiniteLoss()))
         if self.lr_schedule == "cosine":
-            # the closed form (LambdaLR of the initial rate), so that every
-            # training call runs its own cosine from lr; last_epoch=-1, as
-            # skorch would otherwise continue from the history's length
-            callbacks.append(("lr_schedule", LRScheduler(
-                policy=torch.optim.lr_scheduler.LambdaLR,
-                lr_lambda=partial(_cosine_factor, n_epochs=self.max_epochs),
-                last_epoch=-1,
-            )))
+            callbacks.append(("lr_schedule", cosine_schedule(self.max_epochs)))
         if self.early_stopping:
             callbacks += self._validation_scores()
             callbacks.append((

@@ -4,6 +4,8 @@ Plain skorch callbacks, on skorch's public ``Callback`` interface:
 
 - :class:`FiniteLoss` stops training with a clear error when the loss
   becomes NaN or infinite, instead of training on garbage;
+- :func:`cosine_schedule` is skorch's ``LRScheduler`` lowering the rate along
+  half a cosine over each training call;
 - :class:`EpochLog` is skorch's ``PrintLog`` (the per-epoch table of
   ``verbose=1``) without colour codes when the output is not a terminal, so
   that a log file stays readable.
@@ -11,10 +13,31 @@ Plain skorch callbacks, on skorch's public ``Callback`` interface:
 
 import math
 import sys
+from functools import partial
 
-from skorch.callbacks import Callback, PrintLog
+import torch
+from skorch.callbacks import Callback, LRScheduler, PrintLog
 
-__all__ = ["EpochLog", "FiniteLoss"]
+__all__ = ["EpochLog", "FiniteLoss", "cosine_schedule"]
+
+
+def _cosine_factor(epoch, n_epochs):
+    """Half a cosine from 1 (first epoch) towards 0 (after the last)."""
+    return 0.5 * (1.0 + math.cos(math.pi * epoch / n_epochs))
+
+
+def cosine_schedule(n_epochs):
+    """skorch's LRScheduler: ``lr * (1 + cos(pi * epoch / n_epochs)) / 2``.
+
+    The closed form (torch's ``LambdaLR`` of the initial rate), so that every
+    training call runs its own cosine from ``lr``; ``last_epoch=-1``, as
+    skorch would otherwise continue from the history's length.
+    """
+    return LRScheduler(
+        policy=torch.optim.lr_scheduler.LambdaLR,
+        lr_lambda=partial(_cosine_factor, n_epochs=n_epochs),
+        last_epoch=-1,
+    )
 
 
 class FiniteLoss(Callback):
