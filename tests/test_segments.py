@@ -1,4 +1,6 @@
-"""SegmentClassifier, SegmentRegressor: recordings cut into segments, predictions pooled."""
+"""SegmentClassifier, SegmentRegressor: recordings cut into segments, predictions pooled.
+
+scikit-learn's API checks on both are in tests/test_common.py."""
 
 import pickle
 import subprocess
@@ -15,15 +17,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcnn import CNNClassifier, SegmentClassifier, SegmentRegressor, SpectrogramTransformer
 from skcnn.datasets import make_audio_classification
-
-
-def _flat(segments):
-    """Every sample of a segment as a float64 feature (exact sample-weight arithmetic)."""
-    return segments.reshape(len(segments), -1).astype(np.float64)
 
 
 def _stats(segments):
@@ -32,50 +28,8 @@ def _stats(segments):
     return np.column_stack([segments.mean(axis=1), segments.std(axis=1)])
 
 
-def _pipe(final, features=_flat):
+def _pipe(final, features=_stats):
     return make_pipeline(FunctionTransformer(features), final)
-
-
-# ---------------------------------------------------------------- sklearn's API checks
-
-# sr=100 with 1 s segments: every row of the checks' tabular data is one zero-padded
-# segment; sr=2 with 0.5 s hops: rows are cut into overlapping 2-sample segments
-CHECKED = [
-    SegmentClassifier(_pipe(LogisticRegression()), segment_seconds=1.0, sr=100),
-    SegmentClassifier(_pipe(LogisticRegression()), segment_seconds=1.0, hop_seconds=0.5, sr=2),
-    SegmentClassifier(_pipe(LogisticRegression()), segment_seconds=1.0, hop_seconds=0.5, sr=2,
-                      aggregate="vote"),
-    SegmentRegressor(_pipe(Ridge()), segment_seconds=1.0, sr=100),
-    SegmentRegressor(_pipe(Ridge()), segment_seconds=1.0, hop_seconds=0.5, sr=2,
-                     aggregate="median"),
-]
-
-_ANY_LENGTH = (
-    "Recordings may have any number of samples, in predict as in fit, so there is no "
-    "fitted number of features (n_features_in_) to set or enforce."
-)
-
-
-def _expected_failures(estimator):
-    failures = {
-        "check_n_features_in": _ANY_LENGTH,
-        "check_n_features_in_after_fitting": _ANY_LENGTH,
-        "check_classifiers_train": (
-            "Recordings may have any number of samples, so predict accepts X.T, whose "
-            "rows have another length than fit's, where this check wants an error."
-        ),
-    }
-    if isinstance(estimator, SegmentRegressor) and estimator.sr == 2:
-        failures["check_regressors_train"] = (
-            "make_regression's single informative feature falls in at most 2 of a row's 9 "
-            "two-sample segments, so the pooled R^2 stays far below the check's 0.5."
-        )
-    return failures
-
-
-@parametrize_with_checks(CHECKED, expected_failed_checks=_expected_failures)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 # ---------------------------------------------------------------- spies
