@@ -11,11 +11,13 @@ alongside, never guessed by the caller.
 
 The code lives in private modules by job, all re-exported here: the generators
 in :mod:`skcnn._synthetic`, the folder loader in :mod:`skcnn._audio_files`, FSDD
-in :mod:`skcnn._fsdd`. None of them imports torch.
+in :mod:`skcnn._fsdd`, the download cache and its checks (shared by the
+fetchers) in :mod:`skcnn._fetch`. None of them imports torch.
 """
 
 from ._audio_files import load_audio_folder
-from ._fsdd import FSDD_URL, _read_checksums, fetch_fsdd, get_data_home, load_fsdd
+from ._fetch import get_data_home
+from ._fsdd import FSDD_URL, _read_checksums, fetch_fsdd, load_fsdd
 from ._synthetic import AUDIO_CLASS_NAMES, make_audio_classification, make_audio_regression
 
 __all__ = [
