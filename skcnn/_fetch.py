@@ -161,7 +161,9 @@ def _fetch_into(
             _download(url, archive, timeout, verbose, desc=f"Downloading {dataset}")
         except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts: OSErrors
             reason = getattr(exc, "reason", exc)
-            raise OSError(f"could not download {dataset} from {url}: {reason}. {local_hint}") from exc
+            raise OSError(
+                f"could not download {dataset} from {url}: {reason}. {local_hint}"
+            ) from exc
         extracted = workdir / "extracted"
         extracted.mkdir()
         try:
