@@ -58,11 +58,13 @@ seconds; then per set: mean CNN, mean RF, their difference in points, and the
 worst fold (the lowest CNN accuracy). ``--out results.csv`` also writes one
 row per fold (and the timing line).
 
-Measured on the 2 shared cores of the development machine (another job
-running): one CNN fit with the defaults (20 epochs) takes about 4 min on an
-FSDD fold, 2 min on a CatMeows fold, 40 s on a synth-easy fold and 4-5 min
-on a synth-hard fold; a full run is about 40 min, ``--quick`` (at most 2
-folds per set, the first two of the full split) about 20 min.
+Measured on the development machine's 2 cores, shared with other jobs (load
+average 2-4), with the defaults of this commit (20 epochs, no global pooling):
+a CNN fit took 383 s on a CatMeows fold, 62 s on a synth-easy fold, and one
+epoch 24-41 s on an FSDD fold, 46 s on a synth-hard fold (so about 8-14 min
+and 15 min per fold at 20 epochs); the timing line's fit, alone, 23 s per
+epoch (about 8 min). A full run is then about 1.5 to 2 hours, ``--quick``
+about 45 minutes; ``--sets catmeows,synth-easy --quick`` took 7.6 minutes.
 
 Usage::
 
@@ -227,7 +229,8 @@ def parse_args(argv=None):
                         help=f"comma-separated, of {', '.join(SETS)} (default: all)")
     parser.add_argument("--quick", action="store_true",
                         help=f"at most {QUICK_FOLDS} folds per set (the full split's first ones)")
-    parser.add_argument("--max-folds", type=int, default=None, help="at most this many folds per set")
+    parser.add_argument("--max-folds", type=int, default=None,
+                        help="at most this many folds per set (the first ones)")
     parser.add_argument("--cnn", default="{}",
                         help="JSON object of CNNClassifier parameters overriding its defaults, "
                              "e.g. '{\"global_pool\": \"avg\", \"max_epochs\": 30}'")
@@ -293,7 +296,8 @@ def main(argv=None):
         clips, y, folds = loaded
         folds = folds[: args.max_folds]
         start = time.perf_counter()
-        spectrograms = default_pipeline(FRONT_ENDS[name], **args.cnn)["features"].fit_transform(clips)
+        front_end = default_pipeline(FRONT_ENDS[name], **args.cnn)["features"]
+        spectrograms = front_end.fit_transform(clips)
         statistics = mfcc_statistics(clips, FRONT_ENDS[name])
         print(f"  {name}: {len(y)} clips, {len(folds)} fold(s), spectrograms "
               f"{spectrograms.shape[1:]} and {statistics.shape[1]} MFCC statistics per clip "
@@ -316,6 +320,8 @@ def main(argv=None):
             print(f"  done {r['set']} {r['fold']}: CNN {r['cnn_accuracy']:.3f} in "
                   f"{r['cnn_fit_s']:.0f} s, RF {r['rf_accuracy']:.3f} in {r['rf_fit_s']:.1f} s "
                   f"({time.perf_counter() - start:.0f} s elapsed)", flush=True)
+        order = {(t[0], t[1]): i for i, t in enumerate(tasks)}  # back to fold order
+        rows.sort(key=lambda r: order[r["set"], r["fold"]])
         print_table(rows, sets_run)
 
     if "timing" in args.sets:
