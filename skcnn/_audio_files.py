@@ -1,7 +1,8 @@
 """Reading audio files: a folder of recordings with one sub-folder per class.
 
 :func:`load_audio_folder` is public through :mod:`skcnn.datasets`;
-:func:`_read_files` is shared with the FSDD loader (:mod:`skcnn._fsdd`).
+:func:`_read_files` is shared with the FSDD and CatMeows loaders
+(:mod:`skcnn._fsdd`, :mod:`skcnn._catmeows`).
 """
 
 import warnings

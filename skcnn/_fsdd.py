@@ -1,31 +1,25 @@
 """The Free Spoken Digit Dataset: load a local copy, or download it once.
 
-:func:`load_fsdd`, :func:`fetch_fsdd` and :func:`get_data_home` are public
-through :mod:`skcnn.datasets`. The SHA-256 list of the 3,000 recordings ships
-with skcnn (``skcnn/data/fsdd_SHA256SUMS``).
+:func:`load_fsdd` and :func:`fetch_fsdd` are public through
+:mod:`skcnn.datasets`. The SHA-256 list of the 3,000 recordings ships with
+skcnn (``skcnn/data/fsdd_SHA256SUMS``); downloading, verifying and the atomic
+install are :mod:`skcnn._fetch`'s.
 """
 
-import hashlib
-import http.client
-import os
 import re
-import shutil
 import tarfile
-import tempfile
-import urllib.parse
-import urllib.request
 import zlib
-from collections.abc import Mapping
-from importlib import resources
-from numbers import Real
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
 from ._audio_files import _read_files
+from ._fetch import (
+    _check_fetch_params, _fetch_into, _read_sha256sums, _VerifiedWriter, get_data_home,
+)
 
-__all__ = ["FSDD_URL", "fetch_fsdd", "get_data_home", "load_fsdd"]
+__all__ = ["FSDD_URL", "fetch_fsdd", "load_fsdd"]
 
 #: Archive of the Free Spoken Digit Dataset's public repository at tag v1.0.10.
 FSDD_URL = (
@@ -151,101 +145,20 @@ def load_fsdd(path, *, verbose=False):
     )
 
 
-def get_data_home(data_home=None):
-    """Return the folder where skcnn caches downloaded datasets, creating it.
-
-    Parameters
-    ----------
-    data_home : str, path-like or None, default=None
-        The folder. If None: the ``SKCNN_DATA`` environment variable if set,
-        else ``~/skcnn_data``. A leading ``~`` is expanded.
-
-    Returns
-    -------
-    data_home : pathlib.Path
-        The folder, which exists.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from skcnn.datasets import get_data_home
-    >>> get_data_home(tempfile.mkdtemp()).is_dir()
-    True
-    """
-    if data_home is None:
-        data_home = os.environ.get("SKCNN_DATA", Path("~") / "skcnn_data")
-    data_home = Path(data_home).expanduser()
-    data_home.mkdir(parents=True, exist_ok=True)
-    return data_home
-
-
 def _read_checksums(checksums):
-    """``{file name: sha256 hex}`` from a mapping, a sha256sum-format file, or None."""
-    if isinstance(checksums, Mapping):
-        return {Path(name).name: digest.lower() for name, digest in checksums.items()}
-    if checksums is None:
-        text = resources.files("skcnn").joinpath("data").joinpath("fsdd_SHA256SUMS").read_text()
-    else:
-        text = Path(checksums).read_text()
-    sums = {}
-    for line in text.splitlines():
-        if line.strip():
-            digest, name = line.split(maxsplit=1)
-            sums[Path(name.strip().lstrip("*")).name] = digest.lower()
-    return sums
-
-
-def _download(url, destination, timeout, verbose):
-    """Stream ``url`` into the file ``destination``; raise OSError if incomplete."""
-    with urllib.request.urlopen(url, timeout=timeout) as response, open(destination, "wb") as out:
-        expected = response.headers.get("Content-Length") if response.headers else None
-        expected = int(expected) if expected and expected.isdigit() else None
-        bar = None
-        if verbose:
-            try:
-                from tqdm.auto import tqdm
-
-                bar = tqdm(total=expected, unit="B", unit_scale=True, desc="Downloading FSDD")
-            except ImportError:  # pragma: no cover
-                pass
-        received = 0
-        while chunk := response.read(1 << 16):
-            out.write(chunk)
-            received += len(chunk)
-            if bar is not None:
-                bar.update(len(chunk))
-        if bar is not None:
-            bar.close()
-    if expected is not None and received != expected:
-        raise OSError(f"download from {url} stopped after {received} of {expected} bytes")
+    """``{file name: sha256 hex}`` from a mapping, a sha256sum-format file, or None (FSDD's)."""
+    return _read_sha256sums(checksums, "fsdd_SHA256SUMS")
 
 
 def _extract_recordings(archive, destination, checksums):
-    """Extract the archive's ``recordings/*.wav`` into ``destination``, verifying each.
-
-    Members are read as bytes and written under their base name, so no path in
-    the archive can write outside ``destination``.
-    """
-    found = set()
+    """Extract the archive's ``recordings/*.wav`` into ``destination``, verifying each."""
+    writer = _VerifiedWriter(destination, checksums)
     with tarfile.open(archive, mode="r:*") as tar:
         for member in tar:
             parts = Path(member.name).parts
-            if not (member.isfile() and len(parts) >= 2 and parts[-2] == "recordings"):
-                continue
-            name = parts[-1]
-            if name not in checksums:
-                continue
-            content = tar.extractfile(member).read()
-            if hashlib.sha256(content).hexdigest() != checksums[name]:
-                raise OSError(f"recording {name!r} in the download does not match its SHA-256")
-            (destination / name).write_bytes(content)
-            found.add(name)
-    missing = sorted(set(checksums) - found)
-    if missing:
-        raise OSError(
-            f"the download lacks {len(missing)} of the {len(checksums)} recordings, "
-            f"e.g. {missing[0]!r}"
-        )
+            if member.isfile() and len(parts) >= 2 and parts[-2] == "recordings":
+                writer.add(member.name, tar.extractfile(member).read)
+    writer.finish()
 
 
 def fetch_fsdd(
@@ -306,13 +219,8 @@ def fetch_fsdd(
     >>> len(fsdd.data), fsdd.sr  # doctest: +SKIP
     (3000, 8000)
     """
-    if not isinstance(timeout, Real) or isinstance(timeout, bool) or not timeout > 0:
-        raise ValueError(f"timeout={timeout!r} must be a positive number of seconds")
-    schemes = ("http", "https", "file")
-    if not isinstance(url, str) or urllib.parse.urlsplit(url).scheme not in schemes:
-        raise ValueError(f"url={url!r} must be an http://, https:// or file:// URL")
-    home = get_data_home(data_home)
-    dataset_dir = home / "fsdd"
+    _check_fetch_params(url, timeout)
+    dataset_dir = get_data_home(data_home) / "fsdd"
     recordings = dataset_dir / "recordings"
     if recordings.is_dir():
         return load_fsdd(dataset_dir, verbose=verbose)
@@ -327,29 +235,10 @@ def fetch_fsdd(
         raise OSError(f"FSDD is not in the cache {str(dataset_dir)!r}. {local_hint}")
 
     sums = _read_checksums(checksums)
-    dataset_dir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".fsdd-download-", dir=dataset_dir))
-    try:
-        archive = workdir / "fsdd.tar.gz"
-        try:
-            _download(url, archive, timeout, verbose)
-        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts: OSErrors
-            reason = getattr(exc, "reason", exc)
-            raise OSError(f"could not download FSDD from {url}: {reason}. {local_hint}") from exc
-        extracted = workdir / "recordings"
-        extracted.mkdir()
-        try:
-            _extract_recordings(archive, extracted, sums)
-        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-            raise OSError(
-                f"the download from {url} is corrupt or incomplete and was deleted: {exc}. "
-                f"{local_hint}"
-            ) from exc
-        try:
-            os.rename(extracted, recordings)  # atomic: the folder appears complete or not at all
-        except OSError:
-            if not recordings.is_dir():  # another process may have finished first
-                raise
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    _fetch_into(
+        recordings, url=url, archive_name="fsdd.tar.gz",
+        extract=lambda archive, folder: _extract_recordings(archive, folder, sums),
+        corrupt_errors=(tarfile.TarError, EOFError, zlib.error), dataset="FSDD",
+        local_hint=local_hint, timeout=timeout, verbose=verbose,
+    )
     return load_fsdd(dataset_dir, verbose=verbose)

@@ -3,27 +3,35 @@
 The generators (:func:`make_audio_classification`, :func:`make_audio_regression`)
 make small, seeded sets of short clips for tests and the quick start. The loaders
 read a folder of recordings with one sub-folder per class
-(:func:`load_audio_folder`) and the Free Spoken Digit Dataset
-(:func:`load_fsdd`, :func:`fetch_fsdd`).
+(:func:`load_audio_folder`), the Free Spoken Digit Dataset
+(:func:`load_fsdd`, :func:`fetch_fsdd`) and CatMeows, cat vocalisations in
+three contexts (:func:`load_catmeows`, :func:`fetch_catmeows`).
 
 Every clip comes back as float32 samples in [-1, 1]; the sample rate is returned
 alongside, never guessed by the caller.
 
 The code lives in private modules by job, all re-exported here: the generators
 in :mod:`skcnn._synthetic`, the folder loader in :mod:`skcnn._audio_files`, FSDD
-in :mod:`skcnn._fsdd`. None of them imports torch.
+in :mod:`skcnn._fsdd`, CatMeows in :mod:`skcnn._catmeows`, and the download
+cache and its checks (shared by the fetchers) in :mod:`skcnn._fetch`. None of
+them imports torch.
 """
 
 from ._audio_files import load_audio_folder
-from ._fsdd import FSDD_URL, _read_checksums, fetch_fsdd, get_data_home, load_fsdd
+from ._catmeows import CATMEOWS_URL, fetch_catmeows, load_catmeows
+from ._fetch import get_data_home
+from ._fsdd import FSDD_URL, _read_checksums, fetch_fsdd, load_fsdd
 from ._synthetic import AUDIO_CLASS_NAMES, make_audio_classification, make_audio_regression
 
 __all__ = [
     "AUDIO_CLASS_NAMES",
+    "CATMEOWS_URL",
     "FSDD_URL",
+    "fetch_catmeows",
     "fetch_fsdd",
     "get_data_home",
     "load_audio_folder",
+    "load_catmeows",
     "load_fsdd",
     "make_audio_classification",
     "make_audio_regression",

@@ -1,4 +1,4 @@
-"""Shared fixtures: seeds, the embedded and the shared FSDD recordings, markers."""
+"""Shared fixtures: seeds, the embedded and shared FSDD recordings, shared CatMeows, markers."""
 
 import random
 from pathlib import Path
@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 FSDD_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+# CatMeows, one folder per context (CC BY 4.0); never copied into the repository
+CATMEOWS_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "catmeows"
 # 20 FSDD recordings kept in the repository (CC BY-SA 4.0; see its README.md)
 FSDD_SAMPLE_DIR = Path(__file__).resolve().parent / "data" / "fsdd"
 
@@ -35,6 +37,14 @@ def fsdd_dir():
     if not (FSDD_DIR / "recordings").is_dir():
         pytest.skip(f"shared FSDD copy not found at {FSDD_DIR}")
     return FSDD_DIR
+
+
+@pytest.fixture(scope="session")
+def catmeows_dir():
+    """The shared CatMeows copy beside the project (440 WAV files), or a skip."""
+    if not (CATMEOWS_DIR / "SHA256SUMS").is_file() or not (CATMEOWS_DIR / "brushing").is_dir():
+        pytest.skip(f"shared CatMeows copy not found at {CATMEOWS_DIR}")
+    return CATMEOWS_DIR
 
 
 def pytest_collection_modifyitems(config, items):
