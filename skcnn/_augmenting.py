@@ -23,7 +23,7 @@ _GENERATOR = "_augment_generator"
 @contextmanager
 def augmentation_generator(net, seed):
     """``net``'s augmentations draw from a generator seeded with ``seed``."""
-    if net.augment is None:
+    if getattr(net, "augment_", None) is None:
         yield
         return
     generator = torch.Generator(device=torch.device(net.device))
@@ -36,14 +36,15 @@ def augmentation_generator(net, seed):
 
 
 def augment_batch(net, X, target):
-    """The training batch ``(X, target)`` augmented by ``net.augment``.
+    """The training batch ``(X, target)`` augmented by ``net.augment_``
+    (``augment`` as resolved for this training call).
 
     ``target`` is the labels or values, or the pair (targets, sample
     weights) that ``get_loss`` unpacks; the same structure comes back. For an
     augmentation that mixes targets, the targets first become floats through
     ``net._mixable_target`` (one-hot probabilities for the classifier).
     """
-    augment = net.augment
+    augment = net.augment_
     pair = isinstance(target, (tuple, list))
     y, weight = target if pair else (target, None)
     if augment.mixes_targets:

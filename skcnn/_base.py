@@ -64,11 +64,11 @@ DEFAULTS = {
     "lr": 1e-3,
     "lr_schedule": "constant",
     "batch_size": 64,
-    "max_epochs": 20,
+    "max_epochs": 30,
     "early_stopping": False,
     "validation_fraction": 0.1,
     "n_iter_no_change": 10,
-    "augment": None,
+    "augment": "auto",
     "random_state": None,
     "device": "cpu",
     "n_threads": 1,
@@ -249,13 +249,15 @@ class BaseCNN(NeuralNet):
         """Check X, y and the weights; return what training needs and the
         fitted attributes to set. Nothing on the estimator changes."""
         X, raw_shape = self._check_X(X)
-        check_augment_shape(self.augment, X.shape, raw_shape)
+        augment = self._auto_augment(X.ndim - 1) if self.augment == "auto" else self.augment
+        check_augment_shape(augment, X.shape, raw_shape)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
             )
         check_consistent_length(X, y)
         y_enc, state = self._encode_targets(y, fresh=fresh, classes=classes)
+        state["augment_"] = augment
         weight = check_sample_weight(sample_weight, len(X))
         if fresh:
             state.update(input_shape_=tuple(X.shape[1:]), n_features_in_=raw_shape[1])
@@ -392,7 +394,7 @@ class BaseCNN(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_mode(True)
         Xi, yi = unpack_data(batch)
-        if self.augment is not None:
+        if self.augment_ is not None:
             Xi, yi = augment_batch(self, Xi, yi)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
@@ -438,6 +440,11 @@ class BaseCNN(NeuralNet):
     def _loss_target(self, y_true):
         """Hook: the target as the criterion wants it."""
         return y_true
+
+    def _auto_augment(self, sample_ndim):
+        """Hook: what ``augment='auto'`` means for samples of ``sample_ndim``
+        axes (channels included); None for no augmentation."""
+        return None
 
     def _mixable_target(self, y, dtype):
         """Hook: a batch's targets as floats an augmentation can mix."""

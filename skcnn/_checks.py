@@ -58,7 +58,7 @@ PARAMETER_CONSTRAINTS = {
     "n_threads": [Interval(Integral, 1, None, closed="left"), None],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
-    "augment": [Augmentation, None],
+    "augment": [StrOptions({"auto"}), Augmentation, None],
 }
 
 

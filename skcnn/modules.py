@@ -39,8 +39,8 @@ __all__ = ["CNN", "GlobalPool", "InputNorm", "LeNet5", "ACTIVATIONS", "POOLINGS"
 #: :class:`CNN` signature, the estimators' signatures and their docstrings
 #: all read this mapping.
 NETWORK_DEFAULTS = {
-    "input_norm": None,
-    "n_filters": (32, 64),
+    "input_norm": "bin",
+    "n_filters": (16, 32, 64, 128),
     "kernel_size": 3,
     "stride": 1,
     "padding": "same",
@@ -49,7 +49,7 @@ NETWORK_DEFAULTS = {
     "dropout": 0.0,
     "batchnorm": True,
     "activation": "relu",
-    "global_pool": None,
+    "global_pool": "avgmax",
     "hidden_units": (128,),
 }
 
