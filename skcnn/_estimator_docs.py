@@ -47,12 +47,17 @@ default={D['activation']!r}
         Activation after each convolution and hidden dense layer. Layers
         followed by ReLU-family activations get He (Kaiming) normal weights,
         the others Glorot uniform (see :mod:`skcnn.modules`).
-    global_pool : {{'avg', 'max', 'avgmax'}} or None, default={D['global_pool']}
+    global_pool : {{'avg', 'max', 'avgmax'}} or None, default={D['global_pool']!r}
         None flattens the last maps into the dense layers, so the network
         takes inputs of the fitted shape only. 'avg', 'max' or 'avgmax'
-        pool each channel to one number (:class:`skcnn.modules.GlobalPool`
-        says how), so the parameter count does not grow with the input and
-        inputs longer or shorter than the training ones can be predicted.
+        pool each channel to one number, so the parameter count does not
+        grow with the input and inputs longer or shorter than the training
+        ones can be predicted: 'avg' is the mean and 'max' the maximum over
+        frequency and time together; 'avgmax' first averages over the
+        frequency bins, then adds the maximum and the mean over the frames
+        (:class:`skcnn.modules.GlobalPool`). Pooling over frequency drops
+        where on the frequency axis a pattern was: for targets that are a
+        position there (a pitch), use None.
     hidden_units : tuple of int, default={D['hidden_units']}
         Width of each dense layer after flattening.
     architecture : {{'cnn', 'lenet5'}}, default={D['architecture']!r}
@@ -82,12 +87,20 @@ default={D['activation']!r}
         Share of the training data held out when ``early_stopping=True``.
     n_iter_no_change : int, default={D['n_iter_no_change']}
         Patience of early stopping, in epochs.
-    augment : augmentation of :mod:`skcnn.augment` or None, default={D['augment']}
+    augment : 'auto', augmentation of :mod:`skcnn.augment` or None, default={D['augment']!r}
         Applied to every training batch, and only there: prediction,
         ``score``, the early-stopping validation split and scorers that
-        predict see the data as it is. Chain several with
+        predict see the data as it is. 'auto' is the measured default: for
+        the classifier on 2-D maps (4-D ``X``), ``Compose([SpecAugment(),
+        TimeShift(), Mixup()])`` (two frequency and two time masks of up to
+        1/8 of the axis, a circular shift of up to 1/4 of the frames, mixup
+        with alpha 0.2), built anew for every training call; nothing on 1-D
+        inputs (waveform or feature vector: skcnn cannot tell) and nothing
+        for the regressor (mixing targets is wrong for e.g. a pitch). None
+        trains on the data as it is. Chain several with
         :class:`skcnn.augment.Compose`; their parameters are searchable as
-        ``augment__<parameter>``. Draws come from a generator of their own,
+        ``augment__<parameter>``; ``augment_`` is what the last training
+        call used. Draws come from a generator of their own,
         seeded from ``random_state`` per training call. With an augmentation
         that mixes targets (:class:`skcnn.augment.Mixup`) the classifier's
         labels become one-hot probabilities, which the criterion must accept
@@ -148,6 +161,9 @@ ATTRIBUTES_DOC = """
         Per-epoch losses and timings.
     n_threads_ : int
         Number of torch threads the last training call ran with.
+    augment_ : augmentation or None
+        The augmentation the last training call applied (``augment`` with
+        'auto' resolved).
 
     Notes
     -----
