@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from skcnn.modules import CNN, LeNet5
+from skcnn.modules import CNN, GlobalPool, InputNorm, LeNet5
 
 
 @pytest.mark.parametrize(
@@ -29,15 +29,25 @@ def test_rank_picks_convolution_and_output_shape(input_shape, conv):
 )
 def test_inferred_shapes_match_forward(kwargs):
     """The flattened size is computed, never hard-coded: forward must run."""
-    net = CNN((1, 13, 16), n_outputs=3, **kwargs).eval()
+    # the flattening head of two blocks that these cases vary, not the
+    # globally pooled default network (whose head does not depend on shapes)
+    params = dict(input_norm=None, n_filters=(32, 64), global_pool=None)
+    net = CNN((1, 13, 16), n_outputs=3, **{**params, **kwargs}).eval()
     assert net(torch.randn(2, 1, 13, 16)).shape == (2, 3)
 
 
 def test_block_order():
-    net = CNN((1, 8, 8), 2, n_filters=(4,), batchnorm=True, dropout=0.1)
+    net = CNN((1, 8, 8), 2, input_norm=None, n_filters=(4,), batchnorm=True,
+              dropout=0.1, global_pool=None)
     kinds = [type(m) for m in net.features]
     assert kinds == [nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.MaxPool2d,
                      nn.Dropout, nn.Flatten]
+    # the default network: the input's batch norm first, global pooling last
+    net = CNN((1, 8, 8), 2, n_filters=(4,), dropout=0.1)
+    kinds = [type(m) for m in net.features]
+    assert kinds == [InputNorm, nn.Conv2d, nn.BatchNorm2d, nn.ReLU,
+                     nn.MaxPool2d, nn.Dropout, GlobalPool]
+    assert net.features[0].per == "bin" and net.features[-1].mode == "avgmax"
 
 
 def test_pooling_adapts_to_tiny_maps():
@@ -74,7 +84,8 @@ def test_kaiming_init_for_relu():
     torch.manual_seed(0)
     net = CNN((64, 32, 32), 2, n_filters=(256,), kernel_size=3,
               hidden_units=(8,))
-    conv = net.features[0]
+    # the first layer is the input's batch norm (weights 1) by default
+    conv = next(m for m in net.features if isinstance(m, nn.Conv2d))
     fan_in = 64 * 3 * 3
     assert conv.weight.var().item() == pytest.approx(2 / fan_in, rel=0.05)
     assert torch.all(conv.bias == 0)
@@ -84,7 +95,7 @@ def test_glorot_init_for_tanh():
     torch.manual_seed(0)
     net = CNN((64, 32, 32), 2, n_filters=(256,), activation="tanh",
               hidden_units=(8,))
-    conv = net.features[0]
+    conv = next(m for m in net.features if isinstance(m, nn.Conv2d))
     fan_in, fan_out = 64 * 9, 256 * 9
     gain = 5 / 3
     expected = gain**2 * 2 / (fan_in + fan_out)
@@ -92,9 +103,9 @@ def test_glorot_init_for_tanh():
 
 
 def test_keras_network_of_the_course_notes():
-    net = CNN((1, 28, 28), 10, n_filters=(32, 64), kernel_size=5,
-              padding="valid", pooling="max", pool_size=2, batchnorm=False,
-              hidden_units=(1000,))
+    net = CNN((1, 28, 28), 10, input_norm=None, n_filters=(32, 64),
+              kernel_size=5, padding="valid", pooling="max", pool_size=2,
+              batchnorm=False, global_pool=None, hidden_units=(1000,))
     # 28 -conv5-> 24 -pool-> 12 -conv5-> 8 -pool-> 4: 64 * 4 * 4 = 1024 inputs
     assert net.head[0].in_features == 64 * 4 * 4
     assert net.head[0].out_features == 1000
