@@ -68,7 +68,8 @@ def test_integer_labels_with_gaps():
 )
 def test_rank_picks_convolution(shape, conv):
     X, y = make_images(shape=shape)
-    clf = CNNClassifier(**TINY).fit(X, y)
+    # no input norm: the first layer is then the first convolution
+    clf = CNNClassifier(**TINY, input_norm=None).fit(X, y)
     assert type(clf.module_.features[0]) is conv
     expected = (1, *shape) if len(shape) == 1 else shape
     assert clf.input_shape_ == expected
@@ -219,7 +220,9 @@ def test_set_params_reinitializes(fitted_clf):
     clf = clone(fitted_clf[0]).set_params(hidden_units=(3,)).fit(X, labels)
     assert clf.module_.head[0].out_features == 3
     clf.set_params(kernel_size=5).fit(X, labels)
-    assert clf.module_.features[0].kernel_size == (5, 5)
+    # the first layer is the input norm ('bin' by default); then the convolution
+    conv = next(m for m in clf.module_.features if isinstance(m, torch.nn.Conv2d))
+    assert conv.kernel_size == (5, 5)
     assert clf.get_params()["kernel_size"] == 5
 
 
@@ -299,7 +302,10 @@ def test_skorch_scoring_callbacks_see_encoded_labels():
     """EpochScoring('accuracy') on string labels scores encoded predictions."""
     X, y = make_images()
     labels = np.array(["a", "b", "c"])[y]
-    clf = CNNClassifier(**{**TINY, "max_epochs": 20, "lr": 1e-2}, callbacks=[
+    # augmentation is tested in test_augment.py; here the point is that the
+    # scorer sees encoded labels (on_train it reuses the training batches'
+    # predictions, which augment='auto' would mix up)
+    clf = CNNClassifier(**{**TINY, "max_epochs": 20, "lr": 1e-2}, augment=None, callbacks=[
         ("train_acc", EpochScoring("accuracy", on_train=True, name="train_acc"))
     ]).fit(X, labels)
     assert clf.history[-1, "train_acc"] > 0.8
@@ -358,9 +364,16 @@ def test_too_small_input_is_a_clear_error():
 
 
 def test_predict_checks_shape_and_fitted(fitted_clf):
-    clf, X, _ = fitted_clf
+    clf, X, labels = fitted_clf
+    # the flattening head takes the fitted shape only
+    flat = clone(clf).set_params(global_pool=None).fit(X, labels)
     with pytest.raises(ValueError, match=r"samples of shape \(1, 8, 9\)"):
-        clf.predict(np.zeros((2, 1, 8, 9), dtype=np.float32))
+        flat.predict(np.zeros((2, 1, 8, 9), dtype=np.float32))
+    # the default network pools globally (any number of frames), but its
+    # per-bin input norm fixes the number of bins
+    assert clf.predict(np.zeros((2, 1, 8, 9), dtype=np.float32)).shape == (2,)
+    with pytest.raises(ValueError, match=r"samples of shape \(1, 9, 8\)"):
+        clf.predict(np.zeros((2, 1, 9, 8), dtype=np.float32))
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
