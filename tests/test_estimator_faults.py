@@ -5,6 +5,7 @@ user would, and asserts the clear error or the right result.
 """
 
 import io
+import re
 import threading
 
 import numpy as np
@@ -151,10 +152,20 @@ def test_warm_start_with_new_classes_is_refused_and_model_untouched(warm, method
 
 
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
-def test_warm_start_with_another_input_shape_is_refused(warm, method):
-    clf, X, y, proba = warm
-    with pytest.raises(ValueError, match=r"samples of shape \(1, 8, 9\).*fitted model is unchanged"):
-        getattr(clf, method)(np.zeros((60, 1, 8, 9), np.float32), y)
+@pytest.mark.parametrize("network, shape", [
+    # the flattening head takes the fitted shape only
+    (dict(global_pool=None), (1, 8, 9)),
+    # the default one pools globally (any number of frames), but its per-bin
+    # input norm fixes the number of bins
+    ({}, (1, 9, 8)),
+], ids=["flatten", "default"])
+def test_warm_start_with_another_input_shape_is_refused(method, network, shape):
+    X, y = make_images()
+    clf = CNNClassifier(**TINY, **network, warm_start=True).fit(X, y)
+    proba = clf.predict_proba(X)
+    match = rf"samples of shape {re.escape(str(shape))}.*fitted model is unchanged"
+    with pytest.raises(ValueError, match=match):
+        getattr(clf, method)(np.zeros((60, *shape), np.float32), y)
     _unchanged(clf, X, proba)
 
 
@@ -304,7 +315,9 @@ def test_numpy_scalars_are_accepted_everywhere():
                         kernel_size=np.int64(3), pool_size=np.int64(2), lr=np.float32(1e-3),
                         max_epochs=np.int64(2), batch_size=np.int64(16), dropout=np.float64(0.1),
                         random_state=np.int64(0)).fit(X, y)
-    assert clf.module_.features[0].kernel_size == (3, 3)
+    # the first layer is the input norm ('bin' by default); then the convolution
+    conv = next(m for m in clf.module_.features if isinstance(m, torch.nn.Conv2d))
+    assert conv.kernel_size == (3, 3)
     search = GridSearchCV(CNNClassifier(**TINY), {"kernel_size": np.arange(2, 4)}, cv=2)
     assert search.fit(X, y).best_params_["kernel_size"] in (2, 3)
 
