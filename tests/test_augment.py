@@ -379,9 +379,13 @@ def test_same_random_state_same_bits_and_augment_changes_training():
     augment = Compose([SpecAugment(), TimeShift(), Mixup()])
     a = CNNClassifier(**TINY, augment=augment).fit(X, y).predict_proba(X)
     b = CNNClassifier(**TINY, augment=clone(augment)).fit(X, y).predict_proba(X)
-    plain = CNNClassifier(**TINY).fit(X, y).predict_proba(X)
+    plain = CNNClassifier(**TINY, augment=None).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, plain)
+    # the default, augment='auto', is that chain on 2-D maps
+    auto = CNNClassifier(**TINY)
+    np.testing.assert_array_equal(auto.fit(X, y).predict_proba(X), a)
+    assert repr(auto.augment_) == repr(augment)
 
 
 def test_partial_fit_calls_draw_new_augmentations_and_repeat_with_the_seed():
@@ -434,8 +438,8 @@ def test_estimator_errors_name_augment_and_change_nothing():
     X, y = make_maps()
     cases = [
         ([SpecAugment()], r"augment=\[SpecAugment\(\)\] is a list.*Compose"),
-        ("specaugment", "'augment' parameter of CNNClassifier must be an instance of "
-                        "'skcnn.augment.Augmentation' or None"),
+        ("specaugment", "'augment' parameter of CNNClassifier must be a str among "
+                        r"\{'auto'\}, an instance of 'skcnn.augment.Augmentation' or None"),
         (SpecAugment(max_time=2.0), r"augment=SpecAugment\(max_time=2.0\): The 'max_time'"),
     ]
     for augment, match in cases:
@@ -450,4 +454,6 @@ def test_estimator_errors_name_augment_and_change_nothing():
     assert not hasattr(clf, "module_")
     CNNClassifier(**TINY, augment=SpecAugment(freq_masks=0)).fit(X.reshape(40, -1), y)
     with pytest.raises(ValueError, match="augment__max_time cannot be set: augment=None"):
+        CNNClassifier(augment=None).set_params(augment__max_time=0.2)
+    with pytest.raises(ValueError, match="augment__max_time cannot be set: augment='auto'"):
         CNNClassifier().set_params(augment__max_time=0.2)
