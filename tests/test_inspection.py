@@ -130,8 +130,11 @@ def test_describe_warns_when_the_field_is_too_small(clips):
     from skcnn.inspection import describe
 
     spec = SpectrogramTransformer(sr=8000, n_fft=256, hop_length=64, n_mels=40)
+    # two blocks see 0.104 s; the default four blocks see 0.392 s, not far
+    # smaller than 0.5 s
+    two_blocks = CNNClassifier(input_norm=None, n_filters=(32, 64), global_pool=None)
     with pytest.warns(UserWarning, match="far smaller than the pattern.*0.5 s"):
-        table = describe(CNNClassifier(), spec, X=clips, target_seconds=0.5)
+        table = describe(two_blocks, spec, X=clips, target_seconds=0.5)
     assert not table.covers(target_seconds=0.5)
     assert table.covers(target_seconds=0.05)
 
@@ -150,7 +153,9 @@ def test_describe_raw_waveform_network():
 
     X = np.zeros((4, 400), dtype=np.float32)
     table = describe(CNNClassifier(n_filters=(4,), kernel_size=9), X=X)
-    conv = table.rows[0]
+    # the first row is the input norm ('bin' by default), one sample wide
+    assert table.rows[0]["layer"].startswith("inputnorm") and table.rows[0]["rf_frames"] == 1
+    conv = table.rows[1]
     assert conv["layer"].startswith("conv1d") and conv["rf_frames"] == 9
     assert conv["rf_bins"] is None
 
