@@ -96,17 +96,19 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     >>> X = rng.normal(size=(40, 1, 8, 8)).astype("float32")
     >>> y = np.repeat(["no", "yes"], 20)
     >>> X[y == "yes"] += 2.0
-    >>> clf = CNNClassifier(n_filters=(4,), hidden_units=(8,), max_epochs=10,
-    ...                     random_state=0).fit(X, y)
+    >>> # the class is the maps' level: the flattening head learns it in 10 epochs
+    >>> clf = CNNClassifier(n_filters=(4,), hidden_units=(8,), global_pool=None,
+    ...                     max_epochs=10, random_state=0).fit(X, y)
     >>> clf.predict(X[[0, 1, 38, 39]]).tolist()
     ['no', 'no', 'yes', 'yes']
 
     LeNet-5, and the Keras network of the course notes:
 
     >>> lenet = CNNClassifier(architecture="lenet5")
-    >>> keras_like = CNNClassifier(n_filters=(32, 64), kernel_size=5,
-    ...                            padding="valid", pooling="max",
-    ...                            pool_size=2, batchnorm=False,
+    >>> keras_like = CNNClassifier(input_norm=None, n_filters=(32, 64),
+    ...                            kernel_size=5, padding="valid",
+    ...                            pooling="max", pool_size=2,
+    ...                            batchnorm=False, global_pool=None,
     ...                            hidden_units=(1000,))
     """
     )

@@ -315,7 +315,7 @@ def describe(estimator, features=None, X=None, *, n_outputs=2, target_seconds=No
     >>> clips = np.zeros((2, 8000), dtype=np.float32)
     >>> table = describe(CNNClassifier(), MFCCTransformer(sr=8000), X=clips)
     >>> [row["output_shape"] for row in table.rows if "conv" in row["layer"]]
-    [(32, 13, 16), (64, 7, 8)]
+    [(16, 13, 16), (32, 7, 8), (64, 4, 4), (128, 2, 2)]
     """
     front = None
     if isinstance(estimator, Pipeline):

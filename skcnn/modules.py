@@ -300,9 +300,10 @@ class CNN(nn.Module):
     The Keras network of the course notes (Conv 32@5x5 ReLU -> MaxPool 2x2 ->
     Conv 64@5x5 -> MaxPool -> Flatten -> Dense 1000 -> softmax):
 
-    >>> keras_like = CNN((1, 28, 28), 10, n_filters=(32, 64), kernel_size=5,
-    ...                  padding="valid", pooling="max", pool_size=2,
-    ...                  batchnorm=False, hidden_units=(1000,))
+    >>> keras_like = CNN((1, 28, 28), 10, input_norm=None, n_filters=(32, 64),
+    ...                  kernel_size=5, padding="valid", pooling="max",
+    ...                  pool_size=2, batchnorm=False, global_pool=None,
+    ...                  hidden_units=(1000,))
     >>> keras_like(torch.zeros(2, 1, 28, 28)).shape
     torch.Size([2, 10])
     """
