@@ -27,11 +27,16 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random
 
 # %%
 # A mel spectrogram fine enough in frequency (64 mels, n_fft=512) into a CNN.
+# The pitch is a position on the frequency axis, which global pooling (the
+# default, global_pool='avgmax') averages away: the maps are flattened
+# instead. The default per-bin input norm, which rescales every band on its
+# own, costs accuracy here: held-out R^2 0.85 without it, 0.72 with it (0.79
+# with input_norm='channel').
 pipe = Pipeline(
     [
         ("features", SpectrogramTransformer(sr=8000, n_fft=512, hop_length=128, n_mels=64)),
-        ("cnn", CNNRegressor(n_filters=(16, 32), hidden_units=(64,), max_epochs=30,
-                             lr=1e-3, random_state=0)),
+        ("cnn", CNNRegressor(input_norm=None, n_filters=(16, 32), global_pool=None,
+                             hidden_units=(64,), max_epochs=30, lr=1e-3, random_state=0)),
     ]
 )
 pipe.fit(X_train, y_train.astype(np.float32))
