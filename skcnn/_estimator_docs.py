@@ -92,9 +92,9 @@ default={D['activation']!r}
         ``score``, the early-stopping validation split and scorers that
         predict see the data as it is. 'auto' is the measured default: for
         the classifier on 2-D maps (4-D ``X``), ``Compose([SpecAugment(),
-        TimeShift(), Mixup()])`` (two frequency and two time masks of up to
-        1/8 of the axis, a circular shift of up to 1/4 of the frames, mixup
-        with alpha 0.2), built anew for every training call; nothing on 1-D
+        TimeShift()])`` (two frequency and two time masks of up to 1/8 of
+        the axis, a circular shift of up to 1/4 of the frames), built anew
+        for every training call; nothing on 1-D
         inputs (waveform or feature vector: skcnn cannot tell) and nothing
         for the regressor (mixing targets is wrong for e.g. a pitch). None
         trains on the data as it is. Chain several with

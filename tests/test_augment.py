@@ -382,10 +382,13 @@ def test_same_random_state_same_bits_and_augment_changes_training():
     plain = CNNClassifier(**TINY, augment=None).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, plain)
-    # the default, augment='auto', is that chain on 2-D maps
+    # the default, augment='auto', is SpecAugment and TimeShift on 2-D maps
+    auto_chain = Compose([SpecAugment(), TimeShift()])
     auto = CNNClassifier(**TINY)
-    np.testing.assert_array_equal(auto.fit(X, y).predict_proba(X), a)
-    assert repr(auto.augment_) == repr(augment)
+    expected = CNNClassifier(**TINY, augment=auto_chain).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(auto.fit(X, y).predict_proba(X), expected)
+    assert repr(auto.augment_) == repr(auto_chain)
+    assert CNNRegressor(**TINY).fit(X, y.astype(np.float32)).augment_ is None
 
 
 def test_partial_fit_calls_draw_new_augmentations_and_repeat_with_the_seed():
