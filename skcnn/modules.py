@@ -244,10 +244,10 @@ class CNN(nn.Module):
         gives 1-D convolutions, ``(channels, height, width)`` 2-D ones.
     n_outputs : int
         Number of output units.
-    input_norm : {'bin', 'channel'} or None, default=None
+    input_norm : {'bin', 'channel'} or None, default='bin'
         A batch norm of the input before the first block
         (:class:`InputNorm`): per frequency bin or per channel.
-    n_filters : tuple of int, default=(32, 64)
+    n_filters : tuple of int, default=(16, 32, 64, 128)
         Output channels of each convolution block; its length is the number
         of blocks.
     kernel_size : int or tuple of int, default=3
@@ -268,7 +268,7 @@ class CNN(nn.Module):
         Whether to add batch normalisation after each convolution.
     activation : str, default='relu'
         One of 'relu', 'leaky_relu', 'elu', 'gelu', 'tanh', 'sigmoid'.
-    global_pool : {'avg', 'max', 'avgmax'} or None, default=None
+    global_pool : {'avg', 'max', 'avgmax'} or None, default='avgmax'
         None flattens the last maps, so the dense head grows with the input
         size and the network takes inputs of one size only. 'avg', 'max' or
         'avgmax' pool each channel to one value (see :class:`GlobalPool`):
