@@ -89,3 +89,11 @@ def test_fsdd_digits(tmp_path, fsdd_dir):
 def test_fsdd_cnn(tmp_path, fsdd_dir):
     out = _run("fsdd_cnn.py", tmp_path, timeout=900, png=False, in_place=True)
     assert _value(out, "official test split accuracy") >= 0.97
+
+
+@pytest.mark.slow
+def test_catmeows(tmp_path, catmeows_dir):
+    out = _run("catmeows.py", tmp_path, timeout=2400, in_place=True)
+    assert "accuracy over 3 folds of unseen cats" in out
+    accuracy = float(out.split("held-out cats accuracy:")[1].split()[0])
+    assert accuracy > 0.5  # three contexts: the majority class is 0.5 of these cats' clips
