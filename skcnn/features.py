@@ -1,8 +1,10 @@
 """Audio feature transformers: clips in, 2-D time-frequency maps out.
 
-The transformers are stateless (nothing is learned in ``fit``), take every
-librosa parameter as a plain constructor argument so that ``GridSearchCV`` can
-tune the front end, and compute each clip's features from that clip alone.
+The spectrogram, MFCC and constant-Q transformers learn nothing in ``fit``
+(``requires_fit=False``), take every librosa parameter as a plain constructor
+argument so that ``GridSearchCV`` can tune the front end, and compute each
+clip's features from that clip alone. :class:`SpectrogramScaler` is the one
+that learns (per-bin statistics of the training maps).
 
 The signal maths lives in :mod:`skcnn._dsp` and :mod:`skcnn._cqt` (imported
 when a transform runs, so ``import skcnn.features`` does not load torch).
