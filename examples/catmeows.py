@@ -17,8 +17,8 @@ and the cross-validated accuracy of every configuration are saved to
 ``SKCNN_EXAMPLES_OUT``).
 
 The recordings are read from ``../shared/data/catmeows`` when they are there,
-else downloaded once by :func:`skcnn.datasets.fetch_catmeows`. A few minutes on
-2 CPU cores.
+else downloaded once by :func:`skcnn.datasets.fetch_catmeows`. About 7 minutes on
+2 CPU cores shared with other work (394 s measured).
 """
 
 # %%
