@@ -76,7 +76,7 @@ def test_receptive_field(tmp_path):
 def test_constant_q(tmp_path):
     out = _run("constant_q.py", tmp_path, timeout=900)
     cqt, mel = _value(out, "constant-Q accuracy an octave up"), _value(out, "mel accuracy an octave up")
-    assert cqt >= mel + 0.15  # 0.633 against 0.333 here; chance is 0.25
+    assert cqt >= mel + 0.15  # 0.650 against 0.358 here; chance is 0.25
 
 
 @pytest.mark.slow
