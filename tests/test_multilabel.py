@@ -126,3 +126,16 @@ def test_changing_task_or_columns_leaves_the_model_unchanged():
     single = CNNClassifier(**{**SMALL, "max_epochs": 1}).fit(X, Y[:, 0])
     with pytest.raises(ValueError, match="fitted on 1-D labels"):
         single.partial_fit(X, Y)
+
+
+def test_mixup_mixes_indicator_targets_as_they_are():
+    from skcnn.augment import Mixup
+
+    X, Y = _data(60)
+    clf = CNNClassifier(**{**SMALL, "max_epochs": 2, "augment": Mixup(alpha=0.4)})
+    clf.fit(X, Y)  # soft indicators go to BCEWithLogitsLoss as they are
+    assert isinstance(clf.criterion_, torch.nn.BCEWithLogitsLoss)
+    mixed = clf._mixable_target(torch.as_tensor(Y[:4], dtype=torch.float32), torch.float32)
+    assert mixed.shape == (4, 3)  # not one-hot encoded a second time
+    plain = CNNClassifier(**{**SMALL, "max_epochs": 2}).fit(X, Y)
+    assert not np.array_equal(clf.predict_proba(X), plain.predict_proba(X))
