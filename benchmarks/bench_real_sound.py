@@ -70,6 +70,7 @@ Usage::
 
     python benchmarks/bench_real_sound.py [--sets fsdd-split,catmeows,...,timing]
         [--quick | --max-folds N] [--cnn '{"global_pool": "avg", "max_epochs": 30}']
+        [--cnn '{"augment": [["SpecAugment", {}], ["TimeShift", {}], ["Mixup", {}]]}']
         [--n-jobs 2] [--out results.csv] [--data ../shared/data]
 """
 
@@ -89,6 +90,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+import skcnn.augment
 from skcnn import CNNClassifier, MFCCTransformer, SpectrogramTransformer
 from skcnn.datasets import load_catmeows, load_fsdd, make_audio_classification
 
@@ -115,12 +117,31 @@ QUICK_FOLDS = 2
 N_MFCC = 20
 
 
+def cnn_parameters(cnn_params):
+    """``--cnn``'s parameters as CNNClassifier takes them.
+
+    An ``augment`` given as a list of ``[class name, {parameters}]`` pairs (JSON
+    holds no objects) becomes a ``Compose`` of those :mod:`skcnn.augment`
+    classes, e.g. ``'{"augment": [["SpecAugment", {}], ["Mixup", {"alpha": 0.4}]]}'``.
+    """
+    augment = cnn_params.get("augment")
+    if not isinstance(augment, list):
+        return cnn_params
+    steps = []
+    for name, params in augment:
+        if not isinstance(getattr(skcnn.augment, name, None), type):
+            raise ValueError(f"augment: skcnn.augment has no class {name!r}")
+        steps.append(getattr(skcnn.augment, name)(**params))
+    return {**cnn_params, "augment": skcnn.augment.Compose(steps)}
+
+
 def default_pipeline(front_end, **cnn_params):
     """The default pipeline for one front end: a dB mel spectrogram, then the CNN.
 
     ``cnn_params`` override CNNClassifier's defaults (``random_state`` is 0
     unless given); with none, the CNN is exactly ``CNNClassifier(random_state=0)``.
     """
+    cnn_params = cnn_parameters(cnn_params)
     features = SpectrogramTransformer(
         sr=front_end["sr"], n_fft=front_end["n_fft"], hop_length=front_end["hop_length"],
         n_mels=front_end["n_mels"], output="db", duration=front_end["duration"],
@@ -256,8 +277,8 @@ def parse_args(argv=None):
     if unknown:
         parser.error(f"--cnn: CNNClassifier has no parameter {', '.join(map(repr, unknown))}")
     try:
-        CNNClassifier(**args.cnn)._check_hyperparameters()
-    except ValueError as exc:  # sklearn's InvalidParameterError is a ValueError
+        CNNClassifier(**cnn_parameters(args.cnn))._check_hyperparameters()
+    except (TypeError, ValueError) as exc:  # sklearn's InvalidParameterError is a ValueError
         parser.error(f"--cnn: {exc}")
     if args.quick:
         args.max_folds = QUICK_FOLDS if args.max_folds is None else min(args.max_folds, QUICK_FOLDS)
@@ -274,7 +295,7 @@ def main(argv=None):
 
     cores = os.cpu_count() or 1
     rf_jobs = max(1, cores // args.n_jobs)
-    cnn = CNNClassifier(**{"random_state": 0, **args.cnn})
+    cnn = CNNClassifier(**{"random_state": 0, **cnn_parameters(args.cnn)})
     print(f"torch {torch.__version__}, {cores} cores; {args.n_jobs} fold(s) side by side, "
           f"CNN n_threads={cnn.n_threads}, forest n_jobs={rf_jobs}")
     print(f"CNN: CNNClassifier defaults, overrides {args.cnn or 'none'} "
