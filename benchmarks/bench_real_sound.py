@@ -58,13 +58,13 @@ seconds; then per set: mean CNN, mean RF, their difference in points, and the
 worst fold (the lowest CNN accuracy). ``--out results.csv`` also writes one
 row per fold (and the timing line).
 
-Measured on the development machine's 2 cores, shared with other jobs (load
-average 2-4), with the defaults of this commit (20 epochs, no global pooling):
-a CNN fit took 383 s on a CatMeows fold, 62 s on a synth-easy fold, and one
-epoch 24-41 s on an FSDD fold, 46 s on a synth-hard fold (so about 8-14 min
-and 15 min per fold at 20 epochs); the timing line's fit, alone, 23 s per
-epoch (about 8 min). A full run is then about 1.5 to 2 hours, ``--quick``
-about 45 minutes; ``--sets catmeows,synth-easy --quick`` took 7.6 minutes.
+Measured on the development machine's 2 cores, shared with other jobs, with the
+defaults of skcnn's second version (input norm per bin, four blocks, 'avgmax'
+pooling, SpecAugment + TimeShift, 30 epochs): the whole run took 35 minutes; a CNN
+fit per fold 174 s on FSDD's official split, 112-145 s leaving one speaker out,
+77-105 s on CatMeows, 18 s on synth-easy, 147-149 s on synth-hard; the timing
+line's fit 129.6 s on one thread (74.8 s with ``--cnn '{"n_threads": 2}'``). The
+table of accuracies is in the README ("Defaults, measured").
 
 Usage::
 
