@@ -60,7 +60,7 @@ row per fold (and the timing line).
 
 Measured on the development machine's 2 cores, shared with other jobs, with the
 defaults of skcnn's second version (input norm per bin, four blocks, 'avgmax'
-pooling, SpecAugment + TimeShift, 30 epochs): the whole run took 35 minutes; a CNN
+pooling, SpecAugment + TimeShift, 30 epochs): the whole run took 23 minutes; a CNN
 fit per fold 174 s on FSDD's official split, 112-145 s leaving one speaker out,
 77-105 s on CatMeows, 18 s on synth-easy, 147-149 s on synth-hard; the timing
 line's fit 129.6 s on one thread (74.8 s with ``--cnn '{"n_threads": 2}'``). The
