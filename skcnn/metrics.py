@@ -1,0 +1,494 @@
+"""Metrics for frame-level outputs: event detection, pitch tracking, source separation.
+
+A *label roll* is an array of shape (n_clips, n_frames) holding one label per
+frame (ints or strings); one label may be the background (``background=``,
+no active class). An *indicator roll* is a 0/1 array of shape
+(n_clips, n_frames, n_classes), for events that overlap. Frame ``t`` is centred
+at ``t * hop_length / sr`` seconds (librosa's ``center=True``), so a run of
+frames ``[a, b)`` is the event ``(a * hop_length / sr, b * hop_length / sr,
+label)``; an event list holds one list of such tuples per clip.
+
+Maintained libraries do the work where one has it: scikit-learn's
+``f1_score`` for frame F1, ``mir_eval.util.match_events`` for the one-to-one
+matching of onsets that event F1 needs, ``mir_eval.melody`` for raw pitch
+accuracy. SI-SDR is written here: no maintained library ships it without
+torch (torchaudio, torchmetrics). This module imports numpy, scikit-learn and
+mir_eval only.
+"""
+
+import warnings
+from numbers import Real
+
+import mir_eval
+import numpy as np
+from sklearn.metrics import f1_score, make_scorer
+
+__all__ = [
+    "frame_f1_score", "frame_error_rate", "rolls_to_events", "event_f1_score", "raw_pitch_accuracy",
+    "si_sdr", "si_sdr_improvement", "make_frame_f1_scorer", "make_frame_error_rate_scorer",
+    "raw_pitch_accuracy_scorer",
+]
+
+# Onsets derived from frames (``a * hop_length / sr``) carry rounding: 0.8 - 0.6 > 0.2 in floats.
+# This much slack (1 ns) lets a difference of exactly ``t_collar`` match, as documented.
+_COLLAR_SLACK = 1e-9
+
+
+def _check_same_shape(y_true, y_pred, names=("y_true", "y_pred")):
+    """Both as arrays, refused unless their shapes are equal."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{names[0]} has shape {y_true.shape} and {names[1]} has shape "
+                         f"{y_pred.shape}; they must have the same shape")
+    return y_true, y_pred
+
+
+def _check_positive(name, value, strict=True):
+    """Refuse anything but a positive (or, not strict, non-negative) real number."""
+    if not isinstance(value, Real) or isinstance(value, bool) or not (value > 0 or not strict and value == 0):
+        raise ValueError(f"{name}={value!r} must be a {'positive' if strict else 'non-negative'} number")
+
+
+def _check_indicator(roll, name, background):
+    """A 3-D roll as a bool array, refused unless it holds only 0 and 1 and has no background."""
+    if background is not None:
+        raise ValueError(f"background={background!r} applies to label rolls only; indicator rolls "
+                         "(n_clips, n_frames, n_classes) have no background column: use background=None")
+    if not np.isin(roll, (0, 1)).all():
+        raise ValueError(f"{name} is 3-D, so it is read as an indicator roll (n_clips, n_frames, "
+                         "n_classes), but it holds values other than 0 and 1")
+    return roll.astype(bool)
+
+
+def _active(y_true, y_pred, background):
+    """Reference and estimate as bool arrays of shape (n_frames_total, n_classes)."""
+    if y_true.ndim == 3:
+        n_classes = y_true.shape[-1]
+        return (_check_indicator(y_true, "y_true", background).reshape(-1, n_classes),
+                _check_indicator(y_pred, "y_pred", background).reshape(-1, n_classes))
+    y_true, y_pred = y_true.ravel(), y_pred.ravel()
+    classes = _event_classes(y_true, y_pred, background)
+    return y_true[:, None] == classes, y_pred[:, None] == classes
+
+
+def _event_classes(y_true, y_pred, background):
+    """The labels found in either roll, less the background."""
+    classes = np.union1d(np.unique(y_true), np.unique(y_pred))
+    return classes[classes != background] if background is not None else classes
+
+
+def frame_f1_score(y_true, y_pred, *, background=None, labels=None, average="macro"):
+    """Frame-level F1 score over the event classes.
+
+    Every frame of every clip is one sample of scikit-learn's
+    :func:`~sklearn.metrics.f1_score`; background frames count only as the
+    false positives or false negatives of the classes around them.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_clips, n_frames), (n_frames,) or \
+            (n_clips, n_frames, n_classes)
+        Label rolls, or 0/1 indicator rolls (3-D) for overlapping events.
+    background : label, default=None
+        The label of frames with no event (label rolls only). None: every
+        label is an event class.
+    labels : array-like, default=None
+        The classes to score (labels, or column indices of indicator rolls).
+        None: those present in ``y_true`` or ``y_pred``, less the background.
+        A class absent from both therefore does not pull a macro average down.
+    average : {'macro', 'micro', 'weighted'} or None, default='macro'
+        As in :func:`~sklearn.metrics.f1_score`; None gives one F1 per class.
+
+    Returns
+    -------
+    f1 : float or ndarray of shape (n_labels,)
+        A class with no true and no predicted frame scores 0.0 (0/0), and so
+        does a pair of rolls with no event class at all.
+
+    Examples
+    --------
+    >>> from skcnn.metrics import frame_f1_score
+    >>> y_true, y_pred = [[0, 1, 1, 0, 2, 2]], [[0, 1, 0, 0, 2, 2]]
+    >>> round(frame_f1_score(y_true, y_pred, background=0), 4)  # (2/3 + 1) / 2
+    0.8333
+    """
+    y_true, y_pred = _check_same_shape(y_true, y_pred)
+    if y_true.ndim == 3:
+        ref, est = _active(y_true, y_pred, background)
+        if labels is None:
+            labels = np.flatnonzero(ref.any(axis=0) | est.any(axis=0))
+    else:
+        ref, est = y_true.ravel(), y_pred.ravel()
+        if labels is None:
+            labels = _event_classes(ref, est, background)
+    if len(labels) == 0:
+        return 0.0
+    return f1_score(ref, est, labels=labels, average=average, zero_division=0)
+
+
+def frame_error_rate(y_true, y_pred, *, background=None):
+    """DCASE segment-based error rate, with one frame as the segment.
+
+    In each frame, with FN the reference classes missing from the estimate and
+    FP the estimated classes missing from the reference, substitutions are
+    ``S = min(FN, FP)``, deletions ``D = max(0, FN - FP)`` and insertions
+    ``I = max(0, FP - FN)``; ``ER = sum(S + D + I) / sum(N_ref)``, with
+    ``N_ref`` the number of active reference classes (Mesaros et al., 2016).
+    Lower is better; it can exceed 1.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_clips, n_frames), (n_frames,) or \
+            (n_clips, n_frames, n_classes)
+        Label rolls, or 0/1 indicator rolls (3-D) for overlapping events.
+    background : label, default=None
+        The label of frames with no active class (label rolls only).
+
+    Returns
+    -------
+    error_rate : float
+
+    Examples
+    --------
+    >>> from skcnn.metrics import frame_error_rate
+    >>> # one substitution (frame 1), one deletion (frame 2), one insertion (frame 3)
+    >>> frame_error_rate([["a", "a", "b", "-"]], [["a", "b", "-", "a"]], background="-")
+    1.0
+    """
+    y_true, y_pred = _check_same_shape(y_true, y_pred)
+    ref, est = _active(y_true, y_pred, background)
+    n_ref = ref.sum()
+    if n_ref == 0:
+        raise ValueError("y_true has no active reference class in any frame, so the error rate "
+                         "(errors / active reference classes) is undefined")
+    fn = (ref & ~est).sum(axis=1)
+    fp = (est & ~ref).sum(axis=1)
+    # S + D + I = min(FN, FP) + max(0, FN - FP) + max(0, FP - FN) = max(FN, FP)
+    return float(np.maximum(fn, fp).sum() / n_ref)
+
+
+def _python(value):
+    """A numpy scalar as the Python scalar it holds (plain ints and strings in events)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _runs(mask):
+    """Starts and ends ``[a, b)`` of the runs of True in a 1-D bool array."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return edges[::2], edges[1::2]
+
+
+def rolls_to_events(roll, *, sr, hop_length, background=None, classes=None):
+    """Events, per clip, of a label roll or an indicator roll.
+
+    Each run of consecutive frames ``[a, b)`` of one class becomes the event
+    ``(a * hop_length / sr, b * hop_length / sr, label)``: frame ``t`` is
+    centred at ``t * hop_length / sr`` and belongs to an event when its centre
+    lies in ``[onset, offset)``.
+
+    Parameters
+    ----------
+    roll : array-like of shape (n_clips, n_frames), (n_frames,) or \
+            (n_clips, n_frames, n_classes)
+        A label roll, a single clip's label roll, or a 0/1 indicator roll.
+    sr : float
+        Sample rate of the audio the frames came from, in Hz.
+    hop_length : int
+        Samples between successive frames.
+    background : label, default=None
+        The label that makes no event (label rolls only).
+    classes : sequence of length n_classes, default=None
+        Labels of an indicator roll's columns; None: the column indices.
+
+    Returns
+    -------
+    events : list of lists of (onset, offset, label) tuples
+        One list per clip, sorted by onset; a single list for a 1-D roll.
+
+    See Also
+    --------
+    event_f1_score : scores the events this returns.
+
+    Examples
+    --------
+    >>> from skcnn.metrics import rolls_to_events
+    >>> rolls_to_events([0, 1, 1, 0, 2], sr=100, hop_length=10, background=0)
+    [(0.1, 0.3, 1), (0.4, 0.5, 2)]
+    """
+    _check_positive("sr", sr)
+    _check_positive("hop_length", hop_length)
+    roll = np.asarray(roll)
+    if roll.ndim not in (1, 2, 3):
+        raise ValueError(f"roll has shape {roll.shape}; it must be a label roll (n_clips, n_frames) "
+                         "or (n_frames,), or an indicator roll (n_clips, n_frames, n_classes)")
+
+    def seconds(frame):
+        return float(frame * hop_length / sr)
+
+    if roll.ndim == 3:
+        roll = _check_indicator(roll, "roll", background)
+        if classes is None:
+            classes = range(roll.shape[-1])
+        elif len(classes) != roll.shape[-1]:
+            raise ValueError(f"classes has {len(classes)} labels but the indicator roll has "
+                             f"{roll.shape[-1]} columns; it must name each column once")
+        events = []
+        for clip in roll:
+            found = [(seconds(a), seconds(b), _python(label))
+                     for k, label in enumerate(classes) for a, b in zip(*_runs(clip[:, k]))]
+            events.append(sorted(found, key=lambda event: event[0]))  # stable: ties in column order
+        return events
+    if classes is not None:
+        raise ValueError("classes names the columns of an indicator roll; a label roll holds its labels")
+    events = []
+    for clip in np.atleast_2d(roll):
+        starts = np.flatnonzero(np.concatenate(([True], clip[1:] != clip[:-1])))
+        ends = np.append(starts[1:], len(clip))
+        events.append([(seconds(a), seconds(b), _python(clip[a])) for a, b in zip(starts, ends)
+                       if background is None or clip[a] != background])
+    return events[0] if roll.ndim == 1 else events
+
+
+def _onsets_by_class(clip, name, index):
+    """``{label: array of onsets}`` of one clip's events, checked."""
+    if not isinstance(clip, (list, tuple)):
+        raise ValueError(f"{name}[{index}]={clip!r} must be a list of (onset, offset, label) events")
+    if len(clip) == 3 and isinstance(clip[0], Real):
+        raise ValueError(f"{name}[{index}]={clip!r} is an event, not a clip's list of events; {name} "
+                         "must be a list with one event list per clip: wrap a single clip as [events]")
+    onsets = {}
+    for event in clip:
+        if not isinstance(event, (list, tuple)) or len(event) != 3 or not isinstance(event[0], Real):
+            raise ValueError(f"{name}[{index}] holds {event!r}; events are (onset, offset, label) tuples")
+        onsets.setdefault(event[2], []).append(float(event[0]))
+    return {label: np.array(times) for label, times in onsets.items()}
+
+
+def event_f1_score(y_true, y_pred, *, t_collar=0.2, average="micro"):
+    """DCASE event-based F1 score on onsets.
+
+    In each clip and class, an estimated event matches a reference event when
+    their onsets are at most ``t_collar`` seconds apart, each event matching
+    at most once, by a maximum bipartite matching
+    (:func:`mir_eval.util.match_events`). Matches are true positives,
+    unmatched estimates false positives, unmatched references false negatives;
+    offsets are not scored.
+
+    Parameters
+    ----------
+    y_true, y_pred : list of lists of (onset, offset, label) tuples
+        One event list per clip, as :func:`rolls_to_events` returns for rolls.
+    t_collar : float, default=0.2
+        Largest onset difference, in seconds, of a match (1 ns of slack
+        absorbs floating-point rounding).
+    average : {'micro', 'macro'}, default='micro'
+        'micro' pools the counts of all classes and clips; 'macro' is the mean
+        of the per-class F1 over the classes of the reference or the estimate.
+
+    Returns
+    -------
+    f1 : float
+        0.0 when there are no events at all (0/0, as with scikit-learn's
+        ``zero_division=0``).
+
+    Examples
+    --------
+    >>> from skcnn.metrics import event_f1_score
+    >>> y_true = [[(0.0, 1.0, "dog"), (2.0, 3.0, "cat")], [(0.5, 1.0, "dog")]]
+    >>> y_pred = [[(0.1, 0.9, "dog"), (2.5, 3.0, "cat")], []]
+    >>> event_f1_score(y_true, y_pred)  # TP = 1, FP = 1, FN = 2: 2 / (2 + 1 + 2)
+    0.4
+    """
+    _check_positive("t_collar", t_collar, strict=False)
+    if average not in ("micro", "macro"):
+        raise ValueError(f"average={average!r} must be 'micro' or 'macro'")
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true has {len(y_true)} clips and y_pred has {len(y_pred)}; "
+                         "they must have as many")
+    counts = {}  # label -> [TP, FP, FN]
+    for index, (ref_clip, est_clip) in enumerate(zip(y_true, y_pred)):
+        ref, est = _onsets_by_class(ref_clip, "y_true", index), _onsets_by_class(est_clip, "y_pred", index)
+        for label in ref.keys() | est.keys():
+            r, e = ref.get(label, np.empty(0)), est.get(label, np.empty(0))
+            tp = len(mir_eval.util.match_events(r, e, t_collar + _COLLAR_SLACK)) if len(r) and len(e) else 0
+            counts[label] = counts.get(label, np.zeros(3, int)) + (tp, len(e) - tp, len(r) - tp)
+    if not counts:
+        return 0.0
+    f1 = [2 * tp / (2 * tp + fp + fn) for tp, fp, fn in counts.values()]  # each class has events
+    tp, fp, fn = np.sum(list(counts.values()), axis=0)
+    return float(2 * tp / (2 * tp + fp + fn) if average == "micro" else np.mean(f1))
+
+
+def raw_pitch_accuracy(y_true, y_pred, *, cent_tolerance=50):
+    """Raw pitch accuracy: the share of voiced frames whose pitch is within a tolerance.
+
+    The frames of all clips are pooled (not a mean of per-clip values). A
+    reference frame that is NaN or <= 0 Hz is unvoiced and not counted; an
+    estimate that is NaN or <= 0 Hz on a voiced frame counts as wrong. Octave
+    errors count as wrong (this is not raw chroma accuracy). Computed by
+    :func:`mir_eval.melody.raw_pitch_accuracy` on cents relative to 10 Hz
+    (:func:`mir_eval.melody.hz2cents`), as ``mir_eval.melody`` does.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_clips, n_frames) or (n_frames,)
+        Fundamental frequency per frame, in Hz.
+    cent_tolerance : float, default=50
+        A frame is correct when its pitch is strictly less than this many
+        cents from the reference.
+
+    Returns
+    -------
+    accuracy : float in [0, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcnn.metrics import raw_pitch_accuracy
+    >>> y_true = [220.0, 220.0, 0.0, 440.0]
+    >>> y_pred = [221.0, 440.0, 300.0, np.nan]  # right, octave error, unvoiced ref, missed
+    >>> round(raw_pitch_accuracy(y_true, y_pred), 4)
+    0.3333
+    """
+    y_true, y_pred = _check_same_shape(y_true, y_pred)
+    _check_positive("cent_tolerance", cent_tolerance)
+    ref, est = y_true.astype(np.float64).ravel(), y_pred.astype(np.float64).ravel()
+    with np.errstate(invalid="ignore"):
+        ref_voicing, est_voicing = ref > 0, est > 0  # NaN > 0 is False
+    if not ref_voicing.any():
+        raise ValueError("y_true has no voiced frame (all NaN or <= 0 Hz); raw pitch accuracy is undefined")
+    ref_cent, est_cent = np.zeros_like(ref), np.zeros_like(est)
+    # hz2cents maps exactly 10 Hz to 0 cents, which mir_eval reads as unvoiced: far below any f0
+    ref_cent[ref_voicing] = mir_eval.melody.hz2cents(ref[ref_voicing])
+    est_cent[est_voicing] = mir_eval.melody.hz2cents(est[est_voicing])
+    with warnings.catch_warnings():
+        # an estimate with no voiced frame is a legitimate (all wrong) answer, not a warning
+        warnings.filterwarnings("ignore", message="Estimated melody has no voiced frames")
+        return float(mir_eval.melody.raw_pitch_accuracy(
+            ref_voicing.astype(np.float64), ref_cent, est_voicing.astype(np.float64), est_cent,
+            cent_tolerance=cent_tolerance))
+
+
+def si_sdr(reference, estimate):
+    """Scale-invariant signal-to-distortion ratio, in dB (Le Roux et al., 2019).
+
+    Both signals have their mean removed first, as in the paper. With ``s``
+    the reference and ``s_hat`` the estimate, ``alpha = <s_hat, s> / <s, s>``,
+    ``target = alpha * s``, ``noise = s_hat - target`` and
+    ``SI-SDR = 10 log10(|target|^2 / |noise|^2)``, computed in float64. Written
+    here since no maintained library ships it without torch.
+
+    Parameters
+    ----------
+    reference, estimate : array-like of shape (n_samples,) or (n_clips, n_samples)
+        The clean sources and their estimates.
+
+    Returns
+    -------
+    si_sdr : float or ndarray of shape (n_clips,)
+        ``np.inf`` where the noise is exactly zero (an estimate that is a
+        scaled copy may instead give a finite value above 200 dB, through
+        rounding); ``-np.inf`` where the estimate has no component along the
+        reference (including a silent or constant estimate).
+
+    Examples
+    --------
+    >>> from skcnn.metrics import si_sdr
+    >>> s, noise = [1.0, -1.0, 1.0, -1.0], [0.5, 0.5, -0.5, -0.5]  # orthogonal, 1/4 the power
+    >>> round(si_sdr(s, [a + b for a, b in zip(s, noise)]), 4)  # 10 log10(4)
+    6.0206
+    """
+    s, s_hat = _check_same_shape(reference, estimate, ("reference", "estimate"))
+    if s.ndim not in (1, 2) or s.shape[-1] == 0:
+        raise ValueError(f"reference has shape {s.shape}; it must be (n_samples,) or (n_clips, n_samples)")
+    s, s_hat = (np.atleast_2d(x.astype(np.float64)) for x in (s, s_hat))
+    s, s_hat = s - s.mean(axis=1, keepdims=True), s_hat - s_hat.mean(axis=1, keepdims=True)
+    energy = np.einsum("ij,ij->i", s, s)
+    if (energy == 0).any():
+        raise ValueError(f"reference clip {int(np.flatnonzero(energy == 0)[0])} is silent (zero once "
+                         "its mean is removed); SI-SDR needs a reference with energy")
+    target = (np.einsum("ij,ij->i", s_hat, s) / energy)[:, None] * s
+    noise = s_hat - target
+    target_energy, noise_energy = np.einsum("ij,ij->i", target, target), np.einsum("ij,ij->i", noise, noise)
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf: no noise; -inf: no target
+        values = 10 * np.log10(np.where(target_energy == 0, 0.0, target_energy / noise_energy))
+    return float(values[0]) if np.ndim(reference) == 1 else values
+
+
+def si_sdr_improvement(reference, estimate, mixture):
+    """SI-SDR of the estimate less SI-SDR of the mixture, in dB, per clip.
+
+    Parameters
+    ----------
+    reference, estimate, mixture : array-like of shape (n_samples,) or (n_clips, n_samples)
+        The clean sources, their estimates, and the mixtures they came from.
+
+    Returns
+    -------
+    improvement : float or ndarray of shape (n_clips,)
+
+    Examples
+    --------
+    >>> from skcnn.metrics import si_sdr_improvement
+    >>> s, n = [1.0, -1.0, 1.0, -1.0], [1.0, 1.0, -1.0, -1.0]
+    >>> mixture = [a + b for a, b in zip(s, n)]          # 0 dB
+    >>> estimate = [a + 0.5 * b for a, b in zip(s, n)]   # 6.02 dB
+    >>> round(si_sdr_improvement(s, estimate, mixture), 4)
+    6.0206
+    """
+    _check_same_shape(reference, mixture, ("reference", "mixture"))
+    return si_sdr(reference, estimate) - si_sdr(reference, mixture)
+
+
+def make_frame_f1_scorer(background=None, average="macro"):
+    """A scorer of :func:`frame_f1_score`, for ``GridSearchCV(scoring=...)``.
+
+    Parameters
+    ----------
+    background, average
+        Passed to :func:`frame_f1_score`.
+
+    Returns
+    -------
+    scorer : callable ``scorer(estimator, X, y)``; ``y`` is a roll, one row per clip
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skcnn.metrics import make_frame_f1_scorer
+    >>> X, y = np.zeros((3, 1)), np.array([[0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 0, 0]])
+    >>> model = DummyClassifier(strategy="most_frequent").fit(X, y)  # predicts [0, 1, 1, 0]
+    >>> round(make_frame_f1_scorer(background=0)(model, X, y), 4)  # TP 5, FP 1: 10 / 11
+    0.9091
+    """
+    return make_scorer(frame_f1_score, background=background, average=average)
+
+
+def make_frame_error_rate_scorer(background=None):
+    """A scorer of :func:`frame_error_rate`; its scores are negated, as lower is better.
+
+    Parameters
+    ----------
+    background
+        Passed to :func:`frame_error_rate`.
+
+    Returns
+    -------
+    scorer : callable ``scorer(estimator, X, y)``, returning ``-frame_error_rate``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skcnn.metrics import make_frame_error_rate_scorer
+    >>> X, y = np.zeros((3, 1)), np.array([[0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 0, 0]])
+    >>> model = DummyClassifier(strategy="most_frequent").fit(X, y)  # predicts [0, 1, 1, 0]
+    >>> round(make_frame_error_rate_scorer(background=0)(model, X, y), 4)  # 1 insertion / 5
+    -0.2
+    """
+    return make_scorer(frame_error_rate, greater_is_better=False, background=background)
+
+
+raw_pitch_accuracy_scorer = make_scorer(raw_pitch_accuracy)
+"""A scorer of :func:`raw_pitch_accuracy` (default tolerance), greater is better."""
