@@ -1,0 +1,408 @@
+"""Frame and event metrics, pitch accuracy, SI-SDR and their scorers, on hand-computed cases."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.metrics import f1_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+
+from skcnn.metrics import (
+    event_f1_score,
+    frame_error_rate,
+    frame_f1_score,
+    make_frame_error_rate_scorer,
+    make_frame_f1_scorer,
+    raw_pitch_accuracy,
+    raw_pitch_accuracy_scorer,
+    rolls_to_events,
+    si_sdr,
+    si_sdr_improvement,
+)
+
+
+def test_import_is_light():
+    code = "import sys, skcnn, skcnn.metrics; skcnn.metrics; print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+
+
+# --- frame F1 ---------------------------------------------------------------------------------
+
+def test_frame_f1_hand_computed_with_background():
+    y_true = [[0, 1, 1, 1, 0], [2, 2, 0, 0, 0]]
+    y_pred = [[0, 1, 1, 0, 2], [2, 0, 0, 0, 0]]
+    # class 1: TP 2, FP 0, FN 1 -> 4/5; class 2: TP 1, FP 1, FN 1 -> 2/4; background not scored
+    assert frame_f1_score(y_true, y_pred, background=0) == pytest.approx((0.8 + 0.5) / 2)
+    assert frame_f1_score(y_true, y_pred, background=0, average="micro") == pytest.approx(6 / 9)
+    np.testing.assert_allclose(frame_f1_score(y_true, y_pred, background=0, average=None), [0.8, 0.5])
+    # without a background, 0 is a class too: TP 4, FP 2, FN 1 -> 8/11
+    assert frame_f1_score(y_true, y_pred) == pytest.approx((8 / 11 + 0.8 + 0.5) / 3)
+
+
+def test_frame_f1_string_labels_and_single_clip():
+    y_true = np.array(["-", "dog", "dog", "cat"])
+    y_pred = np.array(["-", "dog", "cat", "cat"])
+    expected = f1_score(y_true, y_pred, labels=["cat", "dog"], average="macro")
+    assert frame_f1_score(y_true, y_pred, background="-") == pytest.approx(expected)
+    assert frame_f1_score(y_true, y_pred, background="-", labels=["dog"]) == pytest.approx(2 / 3)
+
+
+def test_frame_f1_indicator_roll_skips_absent_classes():
+    y_true = np.zeros((2, 3, 3), int)
+    y_pred = np.zeros((2, 3, 3), int)
+    y_true[0, :2, 0] = 1      # class 0: 2 frames, both found
+    y_pred[0, :2, 0] = 1
+    y_true[1, 1, 1] = 1       # class 1: missed, one false alarm elsewhere
+    y_pred[1, 2, 1] = 1
+    # class 2 is absent from both: it does not pull the macro mean down
+    assert frame_f1_score(y_true, y_pred) == pytest.approx(0.5)
+    assert frame_f1_score(y_true, y_pred, labels=[0, 1, 2]) == pytest.approx(1 / 3)
+
+
+def test_frame_f1_nothing_to_score_is_zero():
+    assert frame_f1_score([[0, 0]], [[0, 0]], background=0) == 0.0
+
+
+def test_frame_f1_errors():
+    with pytest.raises(ValueError, match=r"y_true has shape \(1, 3\) and y_pred has shape \(1, 2\)"):
+        frame_f1_score([[0, 1, 1]], [[0, 1]])
+    with pytest.raises(ValueError, match="background=0 applies to label rolls only"):
+        frame_f1_score(np.zeros((1, 2, 2)), np.zeros((1, 2, 2)), background=0)
+    with pytest.raises(ValueError, match="values other than 0 and 1"):
+        frame_f1_score(np.full((1, 2, 2), 2), np.zeros((1, 2, 2)))
+
+
+# --- frame error rate -------------------------------------------------------------------------
+
+def test_frame_error_rate_indicator_hand_computed():
+    # classes A, B, C; four frames
+    ref = np.array([[[1, 1, 0], [1, 0, 0], [0, 0, 0], [0, 1, 0]]])
+    est = np.array([[[0, 0, 1], [1, 1, 0], [0, 0, 0], [0, 1, 0]]])
+    # frame 0: FN 2, FP 1 -> S 1 + D 1; frame 1: I 1; frames 2, 3: none. N_ref = 2 + 1 + 0 + 1
+    assert frame_error_rate(ref, est) == pytest.approx(3 / 4)
+
+
+def test_frame_error_rate_label_roll_hand_computed():
+    y_true = [[0, 1, 1, 2, 0], [2, 2, 0, 0, 1]]
+    y_pred = [[0, 1, 2, 0, 1], [2, 0, 0, 0, 1]]
+    # S at (0, 2); D at (0, 3), (1, 1); I at (0, 4): 4 errors over 6 active reference frames
+    assert frame_error_rate(y_true, y_pred, background=0) == pytest.approx(4 / 6)
+    assert frame_error_rate(y_true, y_true, background=0) == 0.0
+    assert frame_error_rate(y_true, np.zeros((2, 5), int), background=0) == 1.0
+    # same rolls as indicators
+    eye = np.eye(3, dtype=int)[:, 1:]
+    assert frame_error_rate(eye[y_true], eye[y_pred]) == pytest.approx(4 / 6)
+    # insertions alone can push it past 1
+    assert frame_error_rate([[1, 0, 0]], [[1, 1, 1]], background=0) == 2.0
+
+
+def test_frame_error_rate_errors():
+    with pytest.raises(ValueError, match="no active reference class"):
+        frame_error_rate([[0, 0]], [[1, 0]], background=0)
+    with pytest.raises(ValueError, match=r"y_true has shape \(2,\) and y_pred has shape \(3,\)"):
+        frame_error_rate([1, 0], [1, 0, 0])
+
+
+# --- rolls to events --------------------------------------------------------------------------
+
+def _events_to_roll(events, n_frames, sr, hop_length, background):
+    """By hand: frame t takes the label of the event whose [onset, offset) holds its centre."""
+    roll = [background] * n_frames
+    for onset, offset, label in events:
+        for t in range(n_frames):
+            if onset <= t * hop_length / sr < offset:
+                roll[t] = label
+    return roll
+
+
+def test_rolls_to_events_round_trip():
+    sr, hop_length = 22050, 512
+    roll = np.array([[0, 3, 3, 1, 1, 1, 0, 0, 2], [1, 1, 1, 1, 1, 1, 1, 1, 1]])
+    events = rolls_to_events(roll, sr=sr, hop_length=hop_length, background=0)
+    assert events[0] == [(1 * 512 / 22050, 3 * 512 / 22050, 3), (3 * 512 / 22050, 6 * 512 / 22050, 1),
+                         (8 * 512 / 22050, 9 * 512 / 22050, 2)]
+    assert events[1] == [(0.0, 9 * 512 / 22050, 1)]
+    for clip, clip_events in zip(roll, events):
+        assert _events_to_roll(clip_events, 9, sr, hop_length, 0) == clip.tolist()
+        assert all(type(label) is int for _, _, label in clip_events)
+
+
+def test_rolls_to_events_single_clip_strings_and_no_background():
+    assert rolls_to_events(np.array(["a", "a", "b"]), sr=10, hop_length=1) == [
+        (0.0, 0.2, "a"), (0.2, 0.3, "b")]
+    assert rolls_to_events([[0, 0]], sr=10, hop_length=1, background=0) == [[]]
+
+
+def test_rolls_to_events_indicator_overlaps_sorted_by_onset():
+    roll = np.zeros((1, 6, 2), int)
+    roll[0, 2:5, 0] = 1
+    roll[0, 0:3, 1] = 1
+    roll[0, 5, 1] = 1
+    events = rolls_to_events(roll, sr=10, hop_length=1, classes=["dog", "cat"])
+    assert events == [[(0.0, 0.3, "cat"), (0.2, 0.5, "dog"), (0.5, 0.6, "cat")]]
+    assert [label for _, _, label in rolls_to_events(roll, sr=10, hop_length=1)[0]] == [1, 0, 1]
+
+
+def test_rolls_to_events_errors():
+    with pytest.raises(ValueError, match="sr=0 must be a positive number"):
+        rolls_to_events([0, 1], sr=0, hop_length=1)
+    with pytest.raises(ValueError, match="hop_length=-1 must be a positive number"):
+        rolls_to_events([0, 1], sr=10, hop_length=-1)
+    with pytest.raises(ValueError, match="classes has 1 labels but the indicator roll has 2 columns"):
+        rolls_to_events(np.zeros((1, 3, 2)), sr=10, hop_length=1, classes=["a"])
+    with pytest.raises(ValueError, match="classes names the columns of an indicator roll"):
+        rolls_to_events([0, 1], sr=10, hop_length=1, classes=["a"])
+    with pytest.raises(ValueError, match=r"roll has shape \(1, 1, 1, 1\)"):
+        rolls_to_events(np.zeros((1, 1, 1, 1)), sr=10, hop_length=1)
+
+
+# --- event F1 ---------------------------------------------------------------------------------
+
+def test_event_f1_two_clips_hand_count():
+    y_true = [
+        [(0.0, 1.0, "dog"), (1.0, 2.0, "dog"), (3.0, 4.0, "cat")],
+        [(0.5, 0.7, "bird"), (2.0, 2.5, "dog")],
+    ]
+    y_pred = [
+        [(0.1, 0.8, "dog"), (0.15, 0.5, "dog"), (3.3, 4.0, "cat"), (5.0, 6.0, "cat")],
+        [(0.5, 0.7, "dog"), (2.19, 2.5, "dog")],
+    ]
+    # clip 0, dog: refs 0.0, 1.0; ests 0.1, 0.15 -> one match (one-to-one), FP 1, FN 1
+    #         cat: 3.0 vs 3.3 is beyond 0.2, and 5.0 -> TP 0, FP 2, FN 1
+    # clip 1, bird: FN 1; dog: ref 2.0 matches est 2.19, est 0.5 is an FP (label differs from bird)
+    # dog: TP 2, FP 2, FN 1; cat: TP 0, FP 2, FN 1; bird: TP 0, FP 0, FN 1
+    tp, fp, fn = 2, 4, 3
+    assert event_f1_score(y_true, y_pred) == pytest.approx(2 * tp / (2 * tp + fp + fn))
+    assert event_f1_score(y_true, y_pred, average="macro") == pytest.approx((4 / 7 + 0 + 0) / 3)
+    # a wider collar lets the cat at 3.3 match
+    assert event_f1_score(y_true, y_pred, t_collar=0.3) == pytest.approx(6 / (6 + 3 + 2))
+
+
+def test_event_f1_uses_maximum_matching():
+    # nearest-first greedy pairs 0.2 with 0.3 and leaves 0.5 alone; the maximum matching finds both
+    y_true = [[(0.0, 0.1, "a"), (0.3, 0.4, "a")]]
+    y_pred = [[(0.2, 0.3, "a"), (0.5, 0.6, "a")]]
+    assert event_f1_score(y_true, y_pred) == 1.0
+
+
+def test_event_f1_collar_edge_is_inclusive_despite_rounding():
+    assert 0.8 - 0.6 > 0.2  # the rounding that the slack absorbs
+    assert event_f1_score([[(0.6, 1.0, "a")]], [[(0.8, 1.0, "a")]]) == 1.0
+    assert event_f1_score([[(0.6, 1.0, "a")]], [[(0.81, 1.0, "a")]]) == 0.0
+    assert event_f1_score([[(0.6, 1.0, "a")]], [[(0.6, 1.0, "a")]], t_collar=0) == 1.0
+
+
+def test_event_f1_empty_is_zero():
+    assert event_f1_score([[], []], [[], []]) == 0.0
+    assert event_f1_score([[], []], [[], []], average="macro") == 0.0
+    assert event_f1_score([[(0.0, 1.0, 1)]], [[]]) == 0.0
+
+
+def test_event_f1_from_rolls():
+    roll_true = np.array([[0, 1, 1, 0, 2, 2, 0, 0]])
+    roll_pred = np.array([[0, 0, 1, 1, 0, 0, 0, 2]])
+    kwargs = dict(sr=10, hop_length=1, background=0)
+    true, pred = rolls_to_events(roll_true, **kwargs), rolls_to_events(roll_pred, **kwargs)
+    # onsets: class 1 at 0.1 vs 0.2 (match), class 2 at 0.4 vs 0.7 (no match)
+    assert event_f1_score(true, pred) == pytest.approx(2 / (2 + 1 + 1))
+
+
+def test_event_f1_errors():
+    with pytest.raises(ValueError, match="y_true has 2 clips and y_pred has 1"):
+        event_f1_score([[], []], [[]])
+    with pytest.raises(ValueError, match=r"y_true\[0\]=\(0.0, 1.0, 'a'\) is an event"):
+        event_f1_score([(0.0, 1.0, "a")], [[]])
+    with pytest.raises(ValueError, match=r"y_pred\[0\] holds \(0.0, 1.0\)"):
+        event_f1_score([[]], [[(0.0, 1.0)]])
+    with pytest.raises(ValueError, match="t_collar=-0.1 must be a non-negative number"):
+        event_f1_score([[]], [[]], t_collar=-0.1)
+    with pytest.raises(ValueError, match="average='weighted' must be 'micro' or 'macro'"):
+        event_f1_score([[]], [[]], average="weighted")
+
+
+# --- raw pitch accuracy -----------------------------------------------------------------------
+
+def cents_off(f0, cents):
+    return f0 * 2 ** (cents / 1200)
+
+
+def test_raw_pitch_accuracy_tolerance_edges():
+    ref = np.full(4, 220.0)
+    est = cents_off(ref, np.array([49.0, -49.0, 51.0, -51.0]))
+    assert raw_pitch_accuracy(ref, est) == pytest.approx(0.5)
+    assert raw_pitch_accuracy(ref, est, cent_tolerance=52) == 1.0
+    assert raw_pitch_accuracy(ref, est, cent_tolerance=40) == 0.0
+
+
+def test_raw_pitch_accuracy_octave_errors_are_wrong():
+    ref = np.array([110.0, 220.0, 440.0])
+    assert raw_pitch_accuracy(ref, np.array([220.0, 440.0, 220.0])) == 0.0
+
+
+def test_raw_pitch_accuracy_voicing():
+    ref = np.array([[220.0, np.nan, 0.0, -5.0, 330.0, 330.0, 330.0, 330.0]])
+    est = np.array([[220.0, 100.0, 100.0, 100.0, np.nan, 0.0, -330.0, 331.0]])
+    # 5 voiced reference frames; est unvoiced on 3 of them; right on 2
+    assert raw_pitch_accuracy(ref, est) == pytest.approx(2 / 5)
+
+
+def test_raw_pitch_accuracy_pools_frames_of_all_clips():
+    ref = np.array([[220.0, 0.0, 0.0, 0.0], [220.0, 220.0, 220.0, 220.0]])
+    est = np.array([[220.0, 0.0, 0.0, 0.0], [220.0, 500.0, 500.0, 500.0]])
+    assert raw_pitch_accuracy(ref, est) == pytest.approx(2 / 5)  # a mean of clips gives 0.625
+
+
+def test_raw_pitch_accuracy_silent_estimate_is_zero_without_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert raw_pitch_accuracy([220.0, 220.0], [0.0, np.nan]) == 0.0
+
+
+def test_raw_pitch_accuracy_errors():
+    with pytest.raises(ValueError, match="y_true has no voiced frame"):
+        raw_pitch_accuracy([0.0, np.nan], [220.0, 220.0])
+    with pytest.raises(ValueError, match=r"y_true has shape \(1, 2\) and y_pred has shape \(2,\)"):
+        raw_pitch_accuracy([[220.0, 220.0]], [220.0, 220.0])
+    with pytest.raises(ValueError, match="cent_tolerance=0 must be a positive number"):
+        raw_pitch_accuracy([220.0], [220.0], cent_tolerance=0)
+
+
+# --- SI-SDR -----------------------------------------------------------------------------------
+
+S = np.array([1.0, -1.0, 1.0, -1.0])        # zero mean, power 4
+N = np.array([1.0, 1.0, -1.0, -1.0])        # zero mean, orthogonal to S, power 4
+
+
+def test_si_sdr_orthogonal_noise_of_known_power():
+    assert si_sdr(S, S + 0.5 * N) == pytest.approx(10 * np.log10(4))
+    assert si_sdr(S, S + 0.1 * N) == pytest.approx(20.0)
+    assert si_sdr(S, S + N) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_si_sdr_scale_and_offset_invariance():
+    rng = np.random.default_rng(0)
+    s, noise = rng.standard_normal(1000), rng.standard_normal(1000)
+    value = si_sdr(s, s + 0.3 * noise)
+    assert si_sdr(s, 7.0 * (s + 0.3 * noise)) == pytest.approx(value)
+    assert si_sdr(s + 3.0, s + 0.3 * noise - 2.0) == pytest.approx(value)  # means removed
+    assert si_sdr(s, -(s + 0.3 * noise)) == pytest.approx(value)  # alpha may be negative
+
+
+def test_si_sdr_edge_cases():
+    assert si_sdr(S, 2 * S) == np.inf
+    s = np.random.default_rng(0).standard_normal(1000)
+    assert si_sdr(s, 3 * s) > 200  # inf, or rounding's finite value
+    assert si_sdr(S, N) == -np.inf
+    assert si_sdr(S, np.zeros(4)) == -np.inf
+
+
+def test_si_sdr_computes_in_float64():
+    rng = np.random.default_rng(2)
+    s, e = rng.standard_normal(500).astype(np.float32), rng.standard_normal(500).astype(np.float32)
+    assert si_sdr(s, s + e) == si_sdr(s.astype(np.float64), (s + e).astype(np.float64))
+
+
+def test_si_sdr_batch_equals_loop():
+    rng = np.random.default_rng(1)
+    reference, estimate = rng.standard_normal((3, 200)), rng.standard_normal((3, 200))
+    estimate += reference
+    batch = si_sdr(reference, estimate)
+    assert batch.shape == (3,)
+    np.testing.assert_allclose(batch, [si_sdr(r, e) for r, e in zip(reference, estimate)])
+
+
+def test_si_sdr_errors():
+    with pytest.raises(ValueError, match=r"reference has shape \(4,\) and estimate has shape \(3,\)"):
+        si_sdr(S, S[:3])
+    with pytest.raises(ValueError, match="reference clip 1 is silent"):
+        si_sdr(np.stack([S, np.full(4, 0.5)]), np.stack([S, S]))
+    with pytest.raises(ValueError, match=r"reference has shape \(1, 1, 4\)"):
+        si_sdr(S[None, None], S[None, None])
+
+
+def test_si_sdr_improvement():
+    mixture = S + N                               # 0 dB
+    estimate = S + 0.1 * N                        # 20 dB
+    assert si_sdr_improvement(S, estimate, mixture) == pytest.approx(20.0)
+    batch = si_sdr_improvement(np.stack([S, S]), np.stack([estimate, mixture]), np.stack([mixture, mixture]))
+    np.testing.assert_allclose(batch, [20.0, 0.0], atol=1e-12)
+    with pytest.raises(ValueError, match=r"reference has shape \(4,\) and mixture has shape \(2,\)"):
+        si_sdr_improvement(S, estimate, mixture[:2])
+
+
+# --- scorers in sklearn's model selection -----------------------------------------------------
+
+class ShiftedRoll(ClassifierMixin, BaseEstimator):
+    """Predicts its input roll X shifted by ``shift`` frames: shift=0 is perfect."""
+
+    def __init__(self, shift=0):
+        self.shift = shift
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.roll(X, self.shift, axis=1)
+
+
+class ScaledPitch(RegressorMixin, BaseEstimator):
+    """Predicts its input f0 X times ``factor``: factor=1 is perfect."""
+
+    def __init__(self, factor=1.0):
+        self.factor = factor
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return X * self.factor
+
+
+def _label_rolls(n_clips=8, n_frames=12):
+    rng = np.random.default_rng(0)
+    return np.repeat(rng.integers(0, 3, (n_clips, n_frames // 3)), 3, axis=1)
+
+
+def test_frame_f1_scorer_in_grid_search():
+    y = _label_rolls()
+    search = GridSearchCV(ShiftedRoll(), {"shift": [2, 0, 1]}, scoring=make_frame_f1_scorer(background=0),
+                          cv=KFold(4)).fit(y, y)
+    assert search.best_params_ == {"shift": 0}
+    assert search.best_score_ == 1.0
+    shifted = ShiftedRoll(shift=1).fit(y, y)
+    with_bg = make_frame_f1_scorer(background=0)(shifted, y, y)
+    assert with_bg == pytest.approx(frame_f1_score(y, np.roll(y, 1, axis=1), background=0))
+    assert with_bg != pytest.approx(make_frame_f1_scorer()(shifted, y, y))
+
+
+def test_frame_scorers_accept_indicator_rolls_in_cross_val_score():
+    y = np.eye(3, dtype=int)[_label_rolls()]           # (n_clips, n_frames, n_classes)
+    scores = cross_val_score(ShiftedRoll(shift=1), y, y, cv=KFold(4), scoring=make_frame_f1_scorer())
+    expected = [frame_f1_score(y[test], np.roll(y[test], 1, axis=1)) for _, test in KFold(4).split(y)]
+    np.testing.assert_allclose(scores, expected)
+    assert (scores < 1).all()
+
+
+def test_frame_error_rate_scorer_is_negated():
+    y = _label_rolls()
+    scores = cross_val_score(ShiftedRoll(shift=1), y, y, cv=KFold(2),
+                             scoring=make_frame_error_rate_scorer(background=0))
+    expected = [frame_error_rate(y[test], np.roll(y[test], 1, axis=1), background=0)
+                for _, test in KFold(2).split(y)]
+    np.testing.assert_allclose(scores, -np.array(expected))
+    assert (scores < 0).all()
+
+
+def test_raw_pitch_accuracy_scorer_in_grid_search():
+    rng = np.random.default_rng(0)
+    f0 = rng.uniform(100, 400, (6, 10)) * (rng.random((6, 10)) > 0.3)
+    search = GridSearchCV(ScaledPitch(), {"factor": [0.5, 2 ** (30 / 1200), 2.0]},
+                          scoring=raw_pitch_accuracy_scorer, cv=KFold(3)).fit(f0, f0)
+    assert search.best_params_ == {"factor": 2 ** (30 / 1200)}
+    assert search.best_score_ == 1.0
+    assert raw_pitch_accuracy_scorer(ScaledPitch(2.0), f0, f0) == 0.0
