@@ -23,7 +23,7 @@ _LAZY = {
     "SegmentClassifier": "segments",
     "SegmentRegressor": "segments",
 }
-_SUBMODULES = ["augment", "datasets", "estimators", "features", "inspection", "modules",
+_SUBMODULES = ["augment", "datasets", "estimators", "features", "inspection", "metrics", "modules",
                "segments"]
 
 __all__ = sorted(_LAZY) + _SUBMODULES
