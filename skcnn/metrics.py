@@ -239,10 +239,11 @@ def rolls_to_events(roll, *, sr, hop_length, background=None, classes=None):
             events.append(sorted(found, key=lambda event: event[0]))  # stable: ties in column order
         return events
     if classes is not None:
-        raise ValueError("classes names the columns of an indicator roll; a label roll holds its labels")
+        raise ValueError(f"classes={classes!r} names the columns of an indicator roll; "
+                         "a label roll holds its labels: use classes=None")
     events = []
     for clip in np.atleast_2d(roll):
-        starts = np.flatnonzero(np.concatenate(([True], clip[1:] != clip[:-1])))
+        starts = np.flatnonzero(np.concatenate(([True], clip[1:] != clip[:-1])))[: len(clip)]
         ends = np.append(starts[1:], len(clip))
         events.append([(seconds(a), seconds(b), _python(clip[a])) for a, b in zip(starts, ends)
                        if background is None or clip[a] != background])

@@ -135,6 +135,7 @@ def test_rolls_to_events_single_clip_strings_and_no_background():
     assert rolls_to_events(np.array(["a", "a", "b"]), sr=10, hop_length=1) == [
         (0.0, 0.2, "a"), (0.2, 0.3, "b")]
     assert rolls_to_events([[0, 0]], sr=10, hop_length=1, background=0) == [[]]
+    assert rolls_to_events(np.zeros((2, 0), int), sr=10, hop_length=1) == [[], []]
 
 
 def test_rolls_to_events_indicator_overlaps_sorted_by_onset():
@@ -154,7 +155,7 @@ def test_rolls_to_events_errors():
         rolls_to_events([0, 1], sr=10, hop_length=-1)
     with pytest.raises(ValueError, match="classes has 1 labels but the indicator roll has 2 columns"):
         rolls_to_events(np.zeros((1, 3, 2)), sr=10, hop_length=1, classes=["a"])
-    with pytest.raises(ValueError, match="classes names the columns of an indicator roll"):
+    with pytest.raises(ValueError, match=r"classes=\['a'\] names the columns of an indicator roll"):
         rolls_to_events([0, 1], sr=10, hop_length=1, classes=["a"])
     with pytest.raises(ValueError, match=r"roll has shape \(1, 1, 1, 1\)"):
         rolls_to_events(np.zeros((1, 1, 1, 1)), sr=10, hop_length=1)
