@@ -24,7 +24,7 @@ _LAZY = {
     "SegmentRegressor": "segments",
 }
 _SUBMODULES = ["augment", "datasets", "estimators", "features", "inspection", "modules",
-               "segments"]
+               "segments", "separation"]
 
 __all__ = sorted(_LAZY) + _SUBMODULES
 
