@@ -1,7 +1,8 @@
 """Audio datasets: synthetic generators and loaders of real recordings.
 
-The generators (:func:`make_audio_classification`, :func:`make_audio_regression`)
-make small, seeded sets of short clips for tests and the quick start. Two more
+The generators (:func:`make_audio_classification`, :func:`make_audio_regression`,
+:func:`make_vibrato_tones` with a pitch target per frame) make small, seeded
+sets of short clips for tests and the quick start. Two more
 build tasks from clips (e.g. FSDD's): :func:`make_soundscapes` lays labelled
 clips over background noise with frame-level labels (sound event detection),
 and :func:`make_mixtures` mixes clean clips with noise and returns the ideal
@@ -28,7 +29,9 @@ from ._fetch import get_data_home
 from ._fsdd import FSDD_URL, _read_checksums, fetch_fsdd, load_fsdd
 from ._mixtures import make_mixtures
 from ._soundscapes import make_soundscapes
-from ._synthetic import AUDIO_CLASS_NAMES, make_audio_classification, make_audio_regression
+from ._synthetic import (
+    AUDIO_CLASS_NAMES, make_audio_classification, make_audio_regression, make_vibrato_tones,
+)
 
 __all__ = [
     "AUDIO_CLASS_NAMES",
@@ -44,4 +47,5 @@ __all__ = [
     "make_audio_regression",
     "make_mixtures",
     "make_soundscapes",
+    "make_vibrato_tones",
 ]
