@@ -21,6 +21,13 @@ __all__ = ["MASK_TYPES", "ideal_mask", "make_mixtures"]
 MASK_TYPES = ("magnitude_ratio", "irm")
 
 
+def _check_mask_type(mask_type):
+    if mask_type not in MASK_TYPES:
+        raise ValueError(
+            f"mask_type={mask_type!r} must be one of {', '.join(map(repr, MASK_TYPES))}"
+        )
+
+
 def ideal_mask(target_stft, noise_stft, mask_type="magnitude_ratio"):
     """The oracle mask of a target in noise, from their STFTs.
 
@@ -46,8 +53,7 @@ def ideal_mask(target_stft, noise_stft, mask_type="magnitude_ratio"):
     >>> ideal_mask(np.array([3.0, 0.0]), np.array([1.0, 0.0]))
     array([0.75, 0.  ], dtype=float32)
     """
-    if mask_type not in MASK_TYPES:
-        raise ValueError(f"mask_type={mask_type!r} must be one of {', '.join(map(repr, MASK_TYPES))}")
+    _check_mask_type(mask_type)
     s, n = np.abs(target_stft), np.abs(noise_stft)
     if mask_type == "irm":
         s, n = s * s, n * n
@@ -186,8 +192,7 @@ def make_mixtures(
     snr_low, snr_high = check_range(snr_db, "snr_db", what="a number of dB")
     n_fft = check_positive_int(n_fft, "n_fft")
     hop_length = check_positive_int(hop_length, "hop_length")
-    if mask_type not in MASK_TYPES:
-        raise ValueError(f"mask_type={mask_type!r} must be one of {', '.join(map(repr, MASK_TYPES))}")
+    _check_mask_type(mask_type)
     target = _fixed_length(clips, duration, sr)
     rng = np.random.default_rng(check_random_state(random_state).randint(2**32, dtype=np.uint64))
 
@@ -205,7 +210,9 @@ def make_mixtures(
     noise_rms = rms(interferer)
     if np.any(noise_rms == 0):
         i = int(np.flatnonzero(noise_rms == 0)[0])
-        raise ValueError(f"noise: the excerpt for clip {i} is silent (all zeros); pass noise with sound")
+        raise ValueError(
+            f"noise: the excerpt for clip {i} is silent (all zeros); pass noise with sound"
+        )
     snr = rng.uniform(snr_low, snr_high, size=n_clips)
     interferer *= (target_rms / noise_rms / 10.0 ** (snr / 20.0))[:, np.newaxis]
     mixture = target + interferer

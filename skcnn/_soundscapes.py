@@ -52,9 +52,9 @@ def _check_background_label(background_label, kind, target_names):
         else isinstance(background_label, Integral) and not isinstance(background_label, bool)
     )
     if not ok:
+        what = "a string" if kind == "str" else "an integer"
         raise ValueError(
-            f"background_label={background_label!r} must be {'a string' if kind == 'str' else 'an integer'}"
-            f", like the labels"
+            f"background_label={background_label!r} must be {what}, like the labels"
         )
     if background_label in target_names:
         raise ValueError(
@@ -267,7 +267,9 @@ def make_soundscapes(
         )
     rms_values = np.array([rms(e) for e in events_audio])
 
-    bg, _ = draw_noise(background, rng, n_soundscapes, n_times, name="background", pad_shorter=False)
+    bg, _ = draw_noise(
+        background, rng, n_soundscapes, n_times, name="background", pad_shorter=False
+    )
     bg_rms = rms(bg)
     if np.any(bg_rms == 0):
         raise ValueError("background: an excerpt is silent (all zeros); pass recordings with sound")

@@ -71,7 +71,10 @@ def apply_mask(mixture, mask, *, n_fft, hop_length, window="hann"):
     n_fft = check_positive_int(n_fft, "n_fft")
     hop_length = check_positive_int(hop_length, "hop_length")
     shape = np.shape(mixture)
-    clips = check_audio(mixture)
+    try:
+        clips = check_audio(mixture)
+    except ValueError as exc:
+        raise ValueError(f"mixture: {exc}") from exc
     if clips.shape[1] != 1:
         raise ValueError(
             f"mixture has shape {shape}; expected mono mixtures (n_clips, n_samples) "

@@ -251,6 +251,8 @@ def test_apply_mask_errors(clean):
         apply_mask(np.stack([m.mixture] * 2, axis=1), m.mask, n_fft=512, hop_length=128)
     with pytest.raises(ValueError, match=r"n_fft=0 must be a positive integer"):
         apply_mask(m.mixture, m.mask, n_fft=0, hop_length=128)
+    with pytest.raises(ValueError, match=r"mixture: X has 1 dimension"):
+        apply_mask(m.mixture[0], m.mask[0], n_fft=512, hop_length=128)
 
 
 def test_separation_imports_no_torch():
