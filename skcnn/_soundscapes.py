@@ -303,7 +303,7 @@ def make_soundscapes(
             scale = _BACKGROUND_RMS * 10.0 ** (event_snr / 20.0) / rms_values[i]
             data[s, onset:offset] += scale * events_audio[i]
             label = labels[i].item()
-            scape_events.append((onset / sr, offset / sr, label))
+            scape_events.append((float(onset / sr), float(offset / sr), label))
             # frames t with onset <= t * hop_length < offset
             first, stop = -(-onset // hop_length), -(-offset // hop_length)
             if overlap:

@@ -47,6 +47,8 @@ def test_shapes_and_frame_count(clips, duration, hop_length):
     assert len(s.events) == len(s.source_index) == len(s.snr_db) == 5
     for events, sources, snrs in zip(s.events, s.source_index, s.snr_db):
         assert 1 <= len(events) <= 3 and len(sources) == len(snrs) == len(events)
+        for onset, offset, label in events:
+            assert type(onset) is float and type(offset) is float and type(label) is int
 
 
 def test_frame_count_matches_the_front_end(clips):
