@@ -23,8 +23,8 @@ _LAZY = {
     "SegmentClassifier": "segments",
     "SegmentRegressor": "segments",
 }
-_SUBMODULES = ["augment", "datasets", "estimators", "features", "inspection", "metrics", "modules",
-               "segments"]
+_SUBMODULES = ["augment", "datasets", "estimators", "features", "inspection", "metrics",
+               "modules", "segments", "separation"]
 
 __all__ = sorted(_LAZY) + _SUBMODULES
 

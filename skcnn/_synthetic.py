@@ -1,19 +1,25 @@
 """Seeded synthetic audio for tests and the quick start.
 
 :func:`make_audio_classification` (five kinds of sound that differ in how the
-spectrum changes over time) and :func:`make_audio_regression` (harmonic tones
-whose target is their pitch). Public through :mod:`skcnn.datasets`.
+spectrum changes over time), :func:`make_audio_regression` (harmonic tones
+whose target is their pitch) and :func:`make_vibrato_tones` (harmonic tones
+whose pitch glides and wobbles, with a pitch target per frame). Public through
+:mod:`skcnn.datasets`.
 """
 
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.signal.windows import tukey
-from sklearn.utils import check_random_state
+from sklearn.utils import Bunch, check_random_state
 
+from ._noise import check_range
 from ._validation import check_positive_int
 
-__all__ = ["AUDIO_CLASS_NAMES", "make_audio_classification", "make_audio_regression"]
+__all__ = [
+    "AUDIO_CLASS_NAMES", "make_audio_classification", "make_audio_regression",
+    "make_vibrato_tones",
+]
 
 #: Names of the classes of :func:`make_audio_classification`, indexed by label.
 AUDIO_CLASS_NAMES = ("tone", "chirp_up", "chirp_down", "noise_burst", "click_train")
@@ -238,3 +244,171 @@ def make_audio_regression(
     y = np.log2(pitch) if target == "log_pitch" else pitch
     return X.astype(np.float32), y
 
+
+
+def _check_tone_params(sr, f0_range, glide, vibrato_rate, vibrato_cents, n_harmonics, silence):
+    f_low, f_high = check_range(f0_range, "f0_range", what="a frequency in Hz")
+    if not 0 < f_low or not f_high < sr / 2:
+        raise ValueError(
+            f"f0_range={f0_range!r} must lie between 0 and the Nyquist frequency "
+            f"sr / 2 = {sr / 2} Hz (both excluded)"
+        )
+    glide = check_range(glide, "glide", what="a number of octaves")
+    vibrato_rate = check_range(vibrato_rate, "vibrato_rate", low=0, what="a rate in Hz")
+    vibrato_cents = check_range(vibrato_cents, "vibrato_cents", low=0, what="a depth in cents")
+    if 1200 * np.log2(f_high / f_low) < 2 * vibrato_cents[1]:
+        raise ValueError(
+            f"f0_range={f0_range!r} spans {1200 * np.log2(f_high / f_low):.0f} cents, less "
+            f"than twice the largest vibrato depth, vibrato_cents={vibrato_cents[1]!r}: "
+            "the vibrato could not stay inside f0_range; widen it or reduce the depth"
+        )
+    n_harmonics = check_range(
+        n_harmonics, "n_harmonics", integer=True, low=1, what="a number of harmonics"
+    )
+    if not isinstance(silence, Real) or isinstance(silence, bool) or not 0 <= silence < 0.5:
+        raise ValueError(
+            f"silence={silence!r} must be a number in [0, 0.5): the largest fraction of "
+            "the clip each of the leading and trailing silences may take"
+        )
+    return (f_low, f_high), glide, vibrato_rate, vibrato_cents, n_harmonics, float(silence)
+
+
+def _log2_f0_path(rng, f0_range, glide, vibrato_rate, vibrato_cents, sr, on, off):
+    """A function of the sample index: log2 of f0 (a glide plus vibrato) from ``on`` to ``off``."""
+    depth = rng.uniform(*vibrato_cents) / 1200.0  # octaves
+    rate = rng.uniform(*vibrato_rate)
+    phase = rng.uniform(0, 2 * np.pi)
+    low, high = np.log2(f0_range[0]) + depth, np.log2(f0_range[1]) - depth
+    width = max(high - low, 0.0)
+    change = float(np.clip(rng.uniform(*glide), -width, width))
+    start = rng.uniform(low + max(0.0, -change), high - max(0.0, change))  # the end fits too
+    span = max(off - on, 1)
+
+    def log2_f0(n):
+        t = np.asarray(n, dtype=np.float64) - on
+        return start + change * t / span + depth * np.sin(2 * np.pi * rate * t / sr + phase)
+
+    return log2_f0
+
+
+def make_vibrato_tones(
+    n_samples=100, *, sr=8000, duration=1.0, f0_range=(100.0, 800.0), glide=(-1.0, 1.0),
+    vibrato_rate=(4.0, 7.0), vibrato_cents=(0.0, 100.0), n_harmonics=(1, 8), hop_length=64,
+    silence=0.2, noise=0.0, random_state=None,
+):
+    """Generate harmonic tones with a pitch glide and vibrato, and their pitch per frame.
+
+    Each clip holds one harmonic tone whose fundamental frequency ``f0``
+    follows a glide, linear in log frequency, plus a sinusoidal vibrato: at
+    sample ``n`` of the tone (which starts at sample ``on`` and stops before
+    ``off``), ``log2 f0(n) = log2 f_start + glide * (n - on) / (off - on) +
+    (cents / 1200) * sin(2 pi rate (n - on) / sr + phase)``. Every draw is per
+    clip: the glide in octaves, the vibrato's depth (its largest deviation, in
+    cents, above and below the glide), rate and phase, and ``f_start`` so that
+    ``f0`` stays within ``f0_range`` throughout. The tone has a random number of
+    harmonics, those below the Nyquist frequency throughout, with random
+    amplitudes that decay with the harmonic number (the fundamental is the
+    strongest), a level of -20 to -3 dB full scale and 10 ms fades. Before and
+    after it the clip is silent (unvoiced) for a random fraction of its length.
+
+    Parameters
+    ----------
+    n_samples : int, default=100
+        Number of clips.
+    sr : int, default=8000
+        Sample rate in Hz.
+    duration : float, default=1.0
+        Length of every clip in seconds; a clip has ``round(duration * sr)``
+        samples (at least 64).
+    f0_range : (float, float), default=(100.0, 800.0)
+        The lowest and highest fundamental frequency, in Hz, below ``sr / 2``;
+        ``(f, f)`` with no glide or vibrato gives a steady tone at ``f``.
+    glide : float or (float, float), default=(-1.0, 1.0)
+        The change of pitch over the tone in octaves (negative falls), drawn
+        uniformly from the range; clipped to what ``f0_range`` leaves room for.
+    vibrato_rate : float or (float, float), default=(4.0, 7.0)
+        The vibrato's rate in Hz, drawn uniformly from the range.
+    vibrato_cents : float or (float, float), default=(0.0, 100.0)
+        The vibrato's depth in cents (hundredths of a semitone) above and
+        below the glide, drawn uniformly from the range; 0 means none.
+    n_harmonics : int or (int, int), default=(1, 8)
+        Number of harmonics including the fundamental, drawn from the
+        inclusive range; harmonics that would reach ``sr / 2`` are left out.
+    hop_length : int, default=64
+        Samples between the centres of the target's frames: use the front
+        end's ``hop_length``.
+    silence : float, default=0.2
+        The largest fraction of the clip, in [0, 0.5), that each of the leading
+        and the trailing silence takes; each is drawn uniformly up to it.
+    noise : float, default=0.0
+        Standard deviation of white Gaussian noise added to the whole clip.
+    random_state : int, RandomState instance or None, default=None
+        Seed for reproducible output: the same seed gives identical arrays.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with attributes:
+
+        data : ndarray of shape (n_samples, n_times), dtype float32
+            The clips, ``n_times = round(duration * sr)``.
+        target : ndarray of shape (n_samples, n_frames), dtype float64
+            The fundamental frequency in Hz at the centre of each frame, sample
+            ``t * hop_length`` (the frame grid of a centred STFT); NaN where
+            the tone is silent (unvoiced), including a frame centred past the
+            clip's end. ``n_frames = 1 + n_times // hop_length``.
+        sr : int
+            The sample rate.
+        hop_length : int
+            The hop between target frames.
+
+    See Also
+    --------
+    make_audio_regression : Steady tones with one pitch per clip.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcnn.datasets import make_vibrato_tones
+    >>> tones = make_vibrato_tones(n_samples=3, random_state=0)
+    >>> tones.data.shape, tones.target.shape
+    ((3, 8000), (3, 126))
+    >>> voiced = tones.target[~np.isnan(tones.target)]
+    >>> bool(voiced.min() >= 100 and voiced.max() <= 800)
+    True
+    """
+    n_samples, sr, n_times, noise = _check_generator_params(n_samples, sr, duration, noise)
+    hop_length = check_positive_int(hop_length, "hop_length")
+    f0_range, glide, vibrato_rate, vibrato_cents, n_harmonics, silence = _check_tone_params(
+        sr, f0_range, glide, vibrato_rate, vibrato_cents, n_harmonics, silence
+    )
+    rng = np.random.default_rng(check_random_state(random_state).randint(2**32, dtype=np.uint64))
+
+    centres = np.arange(1 + n_times // hop_length) * hop_length
+    X = np.zeros((n_samples, n_times))
+    y = np.full((n_samples, centres.size), np.nan)
+    for i in range(n_samples):
+        on = int(rng.uniform(0, silence) * n_times)
+        off = n_times - int(rng.uniform(0, silence) * n_times)
+        log2_f0 = _log2_f0_path(rng, f0_range, glide, vibrato_rate, vibrato_cents, sr, on, off)
+        f0 = 2.0 ** log2_f0(np.arange(on, off))
+        voiced = (centres >= on) & (centres < off)
+        y[i, voiced] = 2.0 ** log2_f0(centres[voiced])
+
+        drawn = int(rng.integers(n_harmonics[0], n_harmonics[1] + 1))
+        n_kept = max(1, min(drawn, int(np.ceil(sr / 2 / f0.max())) - 1))
+        decay = rng.uniform(0.5, 2.0)
+        weights = np.arange(1, n_kept + 1) ** -decay * np.r_[1.0, rng.uniform(0.5, 1.0, n_kept - 1)]
+        phases = rng.uniform(0, 2 * np.pi, size=n_kept)
+        phase = 2 * np.pi * np.cumsum(f0) / sr
+        tone = sum(w * np.sin(k * phase + p) for k, (w, p) in enumerate(zip(weights, phases), 1))
+        fade = min(int(0.01 * sr), (off - on) // 4)
+        envelope = np.ones(off - on)
+        if fade > 0:
+            ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(fade) / fade)
+            envelope[:fade], envelope[-fade:] = ramp, ramp[::-1]
+        amplitude = 10.0 ** (rng.uniform(-20.0, -3.0) / 20.0)
+        X[i, on:off] = amplitude * envelope * tone / weights.sum()
+    if noise > 0:
+        X += noise * rng.standard_normal(X.shape)
+    return Bunch(data=X.astype(np.float32), target=y, sr=sr, hop_length=hop_length)
