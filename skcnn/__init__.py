@@ -20,6 +20,9 @@ _LAZY = {
     "SpectrogramScaler": "features",
     "CNNClassifier": "estimators",
     "CNNRegressor": "estimators",
+    "CNNFrameClassifier": "estimators",
+    "CNNFrameRegressor": "estimators",
+    "CNNMaskRegressor": "estimators",
     "SegmentClassifier": "segments",
     "SegmentRegressor": "segments",
 }

@@ -10,14 +10,11 @@ estimators and extends skorch through its public hooks only:
 prediction methods, as skorch's ``NeuralNetClassifier`` does for
 ``NeuralNet``.
 
-Devices are what skorch understands ('cpu', 'cuda', 'cuda:N'), checked as the
-transformers check theirs. An 'auto' device, as skcnn had before, cannot be
-resolved cleanly: skorch reads ``self.device`` inside its private
-``_initialize_module``/``_initialize_criterion`` and in ``infer``,
-``get_loss``, ``load_params`` and ``__setstate__``, so it needed overrides of
-private methods or swapping the parameter during calls (which broke
-``get_params`` under concurrent predictions). 'cpu' by default, as in skorch
-and the transformers, is the simpler house.
+Devices are what skorch understands ('cpu', 'cuda', 'cuda:N'). An 'auto'
+device cannot be resolved cleanly: skorch reads ``self.device`` inside its
+private ``_initialize_module``/``_initialize_criterion``, ``infer``,
+``get_loss``, ``load_params`` and ``__setstate__``; 'cpu' by default, as in
+skorch and the transformers.
 
 What happens around a training call is in one place,
 :func:`skcnn._session.training_session`: torch's random state is forked and
@@ -97,6 +94,8 @@ class BaseCNN(NeuralNet):
     """
 
     _parameter_constraints = PARAMETER_CONSTRAINTS
+    #: Shared parameters a subclass fixes (and leaves out of its signature).
+    _fixed_params = frozenset()
 
     def __init__(
         self, *, input_norm, n_filters, kernel_size, stride, padding, pooling, pool_size,
@@ -140,7 +139,8 @@ class BaseCNN(NeuralNet):
         # private ones included (its own _params_to_validate among them);
         # those are state, not parameters
         params = super().get_params(deep=deep, **kwargs)
-        return {k: v for k, v in params.items() if not k.startswith("_")}
+        return {k: v for k, v in params.items()
+                if not k.startswith("_") and k not in self._fixed_params}
 
     def set_params(self, **params):
         # skorch stores any "a__b" key as an attribute of that name; the
@@ -190,13 +190,17 @@ class BaseCNN(NeuralNet):
         kwargs = self.get_params_for("module")
         module = self.module
         if module is None:
-            module = LeNet5 if self.architecture == "lenet5" else CNN
-            network = {}
-            if module is CNN:
-                network = {name: getattr(self, name) for name in NETWORK_DEFAULTS}
+            module, names = self._default_network()
+            network = {name: getattr(self, name) for name in names}
             kwargs = {"input_shape": input_shape, "n_outputs": int(n_outputs),
                       **network, **kwargs}
         return self.initialized_instance(module, kwargs)
+
+    def _default_network(self):
+        """Hook: the class built for ``module=None``, and its parameters' names."""
+        if self.architecture == "lenet5":
+            return LeNet5, ()
+        return CNN, tuple(NETWORK_DEFAULTS)
 
     def initialize_module(self):
         self.module_ = self.build_module(self.input_shape_, self.n_outputs_)
@@ -225,13 +229,7 @@ class BaseCNN(NeuralNet):
         """
         shape = tuple(X.shape[1:])
         fitted = self.input_shape_
-        same = shape == fitted
-        if not same and self.global_pool is not None and self.module is None:
-            # pooled over its spatial axes: any length, but a per-bin input
-            # norm fixes the number of bins
-            fixed = 2 if self.input_norm == "bin" and len(fitted) == 3 else 1
-            same = len(shape) == len(fitted) and shape[:fixed] == fitted[:fixed]
-        if same:
+        if shape == fitted or self._accepts_shape(shape, fitted):
             return
         name = type(self).__name__
         if len(raw_shape) == 2 and len(fitted) == 2 and fitted[0] == 1:
@@ -244,6 +242,15 @@ class BaseCNN(NeuralNet):
                 "or start a new estimator to train on data of another shape."
                 if when == "training" else ".")
         raise ValueError(head + tail)
+
+    def _accepts_shape(self, shape, fitted):
+        """Hook: whether a network fitted on ``fitted`` takes ``shape`` too."""
+        if self.global_pool is None or self.module is not None:
+            return False
+        # pooled over its spatial axes: any length, but a per-bin input norm
+        # fixes the number of bins
+        fixed = 2 if self.input_norm == "bin" and len(fitted) == 3 else 1
+        return len(shape) == len(fitted) and shape[:fixed] == fitted[:fixed]
 
     def _validate_training_data(self, X, y, sample_weight, *, fresh, classes):
         """Check X, y and the weights; return what training needs and the
@@ -452,9 +459,7 @@ class BaseCNN(NeuralNet):
 
     def _next_seeds(self):
         """Seeds of this training call: weights and dropout, shuffling, split,
-        augmentation.
-
-        They follow from ``random_state`` (drawn once per fresh fit) and the
+        augmentation. They follow from ``random_state`` (drawn once per fresh fit) and the
         number of training calls since, so successive ``partial_fit`` calls
         see new shuffles, dropout masks and augmentations, and the same
         sequence of calls with the same int ``random_state`` repeats them
@@ -491,12 +496,9 @@ class BaseCNN(NeuralNet):
         return self
 
     def _initialize_or_restore(self, before):
-        """skorch's initialize; on failure, the estimator as it was ``before``.
-
-        skorch checks its prefixed parameters (``module__``, ...) and builds
-        the optimizer at the end of ``initialize``, after it has replaced
-        the network; a refusal then must not leave a half-built estimator.
-        """
+        """skorch's initialize; on failure, the estimator as it was ``before``
+        (skorch checks ``module__``-style parameters and builds the optimizer
+        after it has replaced the network)."""
         try:
             self.initialize()
         except Exception:
@@ -576,9 +578,7 @@ class BaseCNN(NeuralNet):
         """The parameters that shape the network (saved with the weights)."""
         if self.module is not None:
             return ["module"]
-        if self.architecture == "lenet5":
-            return ["architecture"]
-        return ["architecture", *NETWORK_DEFAULTS]
+        return ["architecture", *self._default_network()[1]]
 
     # ------------------------------------------------------------ prediction
     def _forward_output(self, X, nonlinearity=True):

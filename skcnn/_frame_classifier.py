@@ -99,9 +99,11 @@ activation, hidden_units
     >>> import numpy as np
     >>> from skcnn import CNNFrameClassifier
     >>> rng = np.random.default_rng(0)
+    >>> y = np.where(rng.random((16, 20)) < 0.5, "on", "off")  # a label per frame
     >>> X = rng.normal(size=(16, 1, 8, 20)).astype("float32")
-    >>> y = np.where(X[:, 0, :4].mean(axis=1) > 0, "on", "off")  # (16, 20)
-    >>> clf = CNNFrameClassifier(n_filters=(8,), max_epochs=20, random_state=0).fit(X, y)
+    >>> X[:, :, :4] += 2 * (y == "on")[:, None, None, :]      # "on": low bins louder
+    >>> clf = CNNFrameClassifier(n_filters=(8,), lr=1e-2, max_epochs=20,
+    ...                          random_state=0).fit(X, y)
     >>> clf.predict(X).shape, clf.predict_proba(X).shape
     ((16, 20), (16, 20, 2))
     >>> bool(clf.score(X, y) > 0.8)
@@ -163,7 +165,7 @@ activation, hidden_units
             n_threads=n_threads, verbose=verbose, module=module, criterion=criterion,
             optimizer=optimizer, iterator_train=iterator_train,
             iterator_valid=iterator_valid, dataset=dataset, train_split=train_split,
-            warm_start=warm_start, **self._fixed_values(), **kwargs,
+            warm_start=warm_start, **self._fixed_values(kwargs), **kwargs,
         )
         self.time_context = time_context
 

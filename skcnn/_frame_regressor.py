@@ -133,7 +133,7 @@ batchnorm, activation, global_pool, hidden_units, time_context
             device=device, n_threads=n_threads, verbose=verbose, module=module,
             criterion=criterion, optimizer=optimizer, iterator_train=iterator_train,
             iterator_valid=iterator_valid, dataset=dataset, train_split=train_split,
-            warm_start=warm_start, **self._fixed_values(), **kwargs,
+            warm_start=warm_start, **self._fixed_values(kwargs), **kwargs,
         )
         self.time_context = time_context
 

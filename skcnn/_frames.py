@@ -63,8 +63,15 @@ class FrameOutputMixin:
     #: whether augmentations that mix clips (Mixup) make sense
     _mixing = True
 
-    @staticmethod
-    def _fixed_values():
+    def _fixed_values(self, kwargs):
+        """The fixed shared parameters, refusing them in ``kwargs``."""
+        given = sorted(set(kwargs) & self._fixed_params)
+        if given:
+            raise TypeError(
+                f"{type(self).__name__} has no parameter {', '.join(given)}: its blocks "
+                "keep the maps' frames (stride 1, 'same' padding, the network of "
+                f"{'skcnn.modules.MaskCNN' if 'hidden_units' in self._fixed_params else 'skcnn.modules.FrameCNN'})"
+            )
         return {"stride": 1, "padding": "same", "architecture": "cnn"}
 
     # -------------------------------------------------------------- data

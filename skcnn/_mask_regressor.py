@@ -122,7 +122,7 @@ class CNNMaskRegressor(FrameOutputMixin, CNNRegressor):
             device=device, n_threads=n_threads, verbose=verbose, module=module,
             criterion=criterion, optimizer=optimizer, iterator_train=iterator_train,
             iterator_valid=iterator_valid, dataset=dataset, train_split=train_split,
-            warm_start=warm_start, **self._fixed_values(), **kwargs,
+            warm_start=warm_start, **self._fixed_values(kwargs), **kwargs,
         )
 
     def _default_network(self):

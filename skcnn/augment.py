@@ -278,6 +278,11 @@ class TimeShift(Augmentation):
     True
     """
 
+    #: It moves frames of X but not of per-frame targets; the per-frame
+    #: estimators refuse it.
+    moves_frames = True
+
+
     _parameter_constraints = {
         "max_shift": [Interval(Real, 0, 1, closed="both")],
         "circular": ["boolean"],

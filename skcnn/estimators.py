@@ -1,4 +1,8 @@
-"""CNNClassifier and CNNRegressor: skorch networks with scikit-learn ergonomics.
+"""The CNN estimators: skorch networks with scikit-learn ergonomics.
+
+``CNNClassifier`` and ``CNNRegressor`` predict per clip; ``CNNFrameClassifier``
+and ``CNNFrameRegressor`` per frame, ``CNNMaskRegressor`` per time-frequency
+pixel (:mod:`skcnn._frames` says what the last three share).
 
 Both are skorch ``NeuralNet``s (through :class:`skcnn._base.BaseCNN`, which
 stores the parameters and does the training) and keep skorch's machinery:
@@ -10,6 +14,10 @@ both are imported from.
 """
 
 from ._classifier import CNNClassifier
+from ._frame_classifier import CNNFrameClassifier
+from ._frame_regressor import CNNFrameRegressor
+from ._mask_regressor import CNNMaskRegressor
 from ._regressor import CNNRegressor
 
-__all__ = ["CNNClassifier", "CNNRegressor"]
+__all__ = ["CNNClassifier", "CNNRegressor", "CNNFrameClassifier", "CNNFrameRegressor",
+           "CNNMaskRegressor"]

@@ -31,6 +31,7 @@ import torch
 from sklearn.pipeline import Pipeline
 from torch import nn
 
+from ._frame_nets import FrameUpsample, FrequencyPool
 from .modules import GlobalPool
 
 __all__ = ["describe", "describe_module", "NetworkDescription", "receptive_field_seconds"]
@@ -75,7 +76,13 @@ class NetworkDescription:
     receptive_field : dict
         The receptive field of the last convolution or pooling layer (the
         widest pattern the convolutional part can see): ``rf_frames``,
-        ``rf_bins``, ``rf_seconds``, ``rf_hertz``.
+        ``rf_bins``, ``rf_seconds``, ``rf_hertz``. For a per-frame network
+        (:class:`skcnn.modules.FrameCNN`) that is its per-frame output
+        layer: ``rf_seconds`` is how much audio around a frame one frame's
+        output sees. For the U-Net of :class:`skcnn.modules.MaskCNN` the
+        rows follow the layers in call order, so the decoder's rows
+        overstate their receptive field (the skip connections are not
+        followed).
     note : str or None
         What the frequency axis is, e.g. that MFCCs are cepstral.
     """
@@ -212,16 +219,22 @@ def describe_module(module, input_shape, *, features=None):
     last_conv = None
     rows = []
     seen = set()
+    axes = list(range(ndim))  # the input axes a layer's spatial axes are
     for layer, shape in calls:
         kind = type(layer).__name__.lower()
         names[kind] = names.get(kind, 0) + 1
         if isinstance(layer, _CONV + _POOL):
-            kernel = _pair(layer.kernel_size, ndim)
-            stride = _pair(layer.stride, ndim)
-            dilation = _pair(getattr(layer, "dilation", 1), ndim)
-            for a in range(ndim):
-                rf[a] += dilation[a] * (kernel[a] - 1) * jump[a]
-                jump[a] *= stride[a]
+            kernel = _pair(layer.kernel_size, len(axes))
+            stride = _pair(layer.stride, len(axes))
+            dilation = _pair(getattr(layer, "dilation", 1), len(axes))
+            for i, a in enumerate(axes):
+                rf[a] += dilation[i] * (kernel[i] - 1) * jump[a]
+                jump[a] *= stride[i]
+        elif isinstance(layer, FrequencyPool):
+            # a per-frame network: every bin, then 1-D layers over the frames
+            rf[0], axes = full[0], [ndim - 1]
+        elif isinstance(layer, FrameUpsample):
+            jump[ndim - 1] = max(1, jump[ndim - 1] // layer.factor)
         elif isinstance(layer, _GLOBAL):
             rf = list(full)
         n_params = 0 if id(layer) in seen else sum(p.numel() for p in layer.parameters())
