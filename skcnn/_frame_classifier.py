@@ -55,10 +55,10 @@ activation, hidden_units
         As in :class:`CNNClassifier` (``kernel_size`` must be odd; the
         convolutions pad to keep the maps' size: there is no ``stride``,
         ``padding`` or ``architecture``).
-    pool_size : int or tuple of int, default=2
-        An int pools that many frequency bins per block and no frames; a
-        tuple ``(bins, frames)`` pools frames too, and the frames are
-        interpolated back before the time context.
+    pool_size : int, default=2
+        Frequency bins pooled per block; frames are never pooled, so the
+        output keeps the input's time resolution (see
+        :class:`skcnn.modules.FrameCNN` for the measured choice).
     global_pool : {'avg', 'max', 'avgmax'} or None, default=None
         How each frame's remaining bins are pooled after the blocks; None
         flattens them with the channels, keeping where in frequency a
@@ -202,10 +202,13 @@ activation, hidden_units
                     f"y has shape {y.shape}: an indicator y needs at least 2 classes "
                     "(for one class, give labels per frame, e.g. 'event'/'background')"
                 )
+            if not np.isin(y, (0, 1)).all():
+                raise ValueError(
+                    f"y has shape {y.shape}: a 3-D y must hold 0/1 indicators (n_clips, "
+                    "n_frames, n_classes); give labels as (n_clips, n_frames)"
+                )
             flat, state = super()._encode_targets(y.reshape(n * t, c), fresh=fresh,
                                                   classes=classes)
-            if flat.ndim != 2:
-                raise ValueError(f"y of shape {y.shape} must hold 0/1 indicators")
             return np.ascontiguousarray(flat.reshape(n, t, c).transpose(0, 2, 1)), state
         if y.ndim != 2:
             raise ValueError(
@@ -307,6 +310,5 @@ activation, hidden_units
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = False
         tags.classifier_tags.multi_label = False
         return tags

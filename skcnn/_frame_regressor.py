@@ -148,8 +148,6 @@ batchnorm, activation, global_pool, hidden_units, time_context
                 f"y has shape {y.shape}; {type(self).__name__} needs (n_clips, n_frames) "
                 "or (n_clips, n_frames, n_targets)"
             )
-        if np.isinf(y).any():
-            raise ValueError("y contains infinity; only NaN (a frame without target) is allowed")
         if np.isnan(y).all():
             raise ValueError("y is NaN everywhere: no frame has a target to learn from")
         n_outputs = 1 if y.ndim == 2 else y.shape[2]

@@ -24,16 +24,16 @@ import torch
 from skorch.utils import to_tensor
 
 from ._base import BaseCNN
+from .augment import Compose
 
 __all__ = ["FrameOutputMixin", "check_frame_augment"]
 
 
 def _steps(augment):
     """The augmentations of ``augment``, a Compose's steps included."""
-    steps = getattr(augment, "steps", None)
-    if steps is None:
+    if not isinstance(augment, Compose):
         return [augment]
-    return [a for _, step in steps for a in _steps(step)]
+    return [a for _, step in augment._named_steps() for a in _steps(step)]
 
 
 def check_frame_augment(augment, owner, *, mixing=True):
@@ -76,14 +76,16 @@ class FrameOutputMixin:
 
     # -------------------------------------------------------------- data
     def _check_X(self, X):
-        X, raw_shape = BaseCNN._check_X(self, X)
-        if len(raw_shape) != 4:
+        shape = getattr(X, "shape", None)
+        if shape is None or len(shape) <= 4:  # sparse, complex, empty: sklearn's messages
+            X, shape = BaseCNN._check_X(self, X)
+        if len(shape) != 4:
             raise ValueError(
-                f"X has shape {tuple(raw_shape)}; {type(self).__name__} needs 2-D "
-                "feature maps of shape (n_clips, channels, n_bins, n_frames), as "
-                "SpectrogramTransformer returns"
+                f"X has shape {tuple(shape)}; {type(self).__name__} needs 2-D feature maps "
+                "of shape (n_clips, channels, n_bins, n_frames), as SpectrogramTransformer "
+                "returns"
             )
-        return X, raw_shape
+        return X, shape
 
     def _accepts_shape(self, shape, fitted):
         # fully convolutional in time: any number of frames
@@ -113,6 +115,11 @@ class FrameOutputMixin:
 
     def _auto_augment(self, sample_ndim):
         return None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = False
+        return tags
 
     def _stratify(self, dataset):
         return None

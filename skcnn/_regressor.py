@@ -186,7 +186,7 @@ class CNNRegressor(RegressorMixin, BaseCNN):
     @property
     def predict_proba(self):
         """Not available: a regressor predicts values, not probabilities."""
-        raise AttributeError("CNNRegressor has no predict_proba; use predict")
+        raise AttributeError(f"{type(self).__name__} has no predict_proba; use predict")
 
     def predict(self, X):
         """Predicted targets.

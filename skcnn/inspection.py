@@ -31,7 +31,7 @@ import torch
 from sklearn.pipeline import Pipeline
 from torch import nn
 
-from ._frame_nets import FrameUpsample, FrequencyPool
+from ._frame_nets import FrequencyPool
 from .modules import GlobalPool
 
 __all__ = ["describe", "describe_module", "NetworkDescription", "receptive_field_seconds"]
@@ -233,8 +233,6 @@ def describe_module(module, input_shape, *, features=None):
         elif isinstance(layer, FrequencyPool):
             # a per-frame network: every bin, then 1-D layers over the frames
             rf[0], axes = full[0], [ndim - 1]
-        elif isinstance(layer, FrameUpsample):
-            jump[ndim - 1] = max(1, jump[ndim - 1] // layer.factor)
         elif isinstance(layer, _GLOBAL):
             rf = list(full)
         n_params = 0 if id(layer) in seen else sum(p.numel() for p in layer.parameters())

@@ -294,9 +294,6 @@ def test_timeshift_is_refused(maps, make):
         est.fit(maps, y)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: skcnn._frames._steps looks for a 'steps' attribute, which Compose lacks "
-    "(it has 'augmentations'), so a TimeShift inside a Compose is not seen and trains"))
 def test_timeshift_inside_compose_is_refused(maps):
     clf = CNNFrameClassifier(**TINY, augment=Compose([SpecAugment(), TimeShift()]))
     with pytest.raises(ValueError, match="TimeShift moves the frames of X but not those of y"):
@@ -358,7 +355,7 @@ def _bad_fits(est, X):
         y = frame_labels(X)
         bad_y = [(y[:, :5], frames),
                  (np.full_like(y, "x"), r"labels \[.x.\] that are not in the fitted classes_"),
-                 (np.stack([y, y], axis=-1), "y should be a 1d array")]
+                 (np.stack([y, y], axis=-1), "a 3-D y must hold 0/1 indicators")]
     elif isinstance(est, CNNFrameRegressor):
         y = frame_values(X)
         bad_y = [(y[:, :5], frames), (np.full(y.shape, np.nan), "y is NaN everywhere"),
@@ -679,18 +676,10 @@ def test_receptive_field_is_what_a_frame_sees(fitted_clf, maps):
     assert frames.min() == t0 - half and frames.max() == t0 + half
 
 
-_POOLS_FRAMES = pytest.mark.xfail(strict=True, reason=(
-    "bug: with frames pooled (pool_size=(bins, frames)), describe treats FrameUpsample "
-    "as a plain change of jump, but its linear interpolation mixes neighbouring pooled "
-    "frames, so rf_frames is smaller than the frames an output depends on"))
-
-
 @pytest.mark.parametrize("pool_size, n_filters, time_context", [
     (2, (4,), 2),
     (2, (4, 4), 1),
-    pytest.param((2, 2), (4,), 0, marks=_POOLS_FRAMES),
-    pytest.param((2, 2), (4,), 2, marks=_POOLS_FRAMES),
-    pytest.param((2, 3), (4, 4), 1, marks=_POOLS_FRAMES),
+    (3, (4, 4, 4), 3),
 ])
 def test_receptive_field_covers_every_input_an_output_depends_on(pool_size, n_filters,
                                                                   time_context):
@@ -709,3 +698,10 @@ def test_receptive_field_covers_every_input_an_output_depends_on(pool_size, n_fi
         seen = np.flatnonzero(x.grad[0].abs().sum(dim=(0, 1)).numpy() > 0)
         widths.append(seen.max() - seen.min() + 1)
     assert max(widths) <= rf
+
+
+@pytest.mark.parametrize("pool_size", [(2, 2), (2, 1, 1)])
+def test_frames_are_never_pooled(pool_size):
+    est = CNNFrameClassifier(n_filters=(4,), pool_size=pool_size)
+    with pytest.raises(ValueError, match="pools frequency only"):
+        est.build_module((1, 8, 20), 2)

@@ -1,0 +1,197 @@
+"""Per-frame and per-pixel outputs, speaker-independent: the issue's three targets.
+
+- ``sed``: sound event detection on 3 s soundscapes of FSDD digits at 10 dB
+  SNR over white noise (:func:`skcnn.datasets.make_soundscapes`), leave one
+  speaker out, every speaker in turn: the soundscapes of a fold's training
+  and test sets are built from different speakers' clips. Frame-level
+  macro-F1 over the ten digits (:func:`skcnn.metrics.frame_f1_score`, the
+  background left out) and event F1 (200 ms onset collar) of
+  ``SpectrogramTransformer`` + ``CNNFrameClassifier`` (defaults), against a
+  random forest on each frame's mel dB vector with its neighbours (the
+  floor, measured in the same run). Target: mean frame macro-F1 >= 0.85.
+- ``separation``: one-second digits mixed with white noise at 0 dB
+  (:func:`skcnn.datasets.make_mixtures`), leave one speaker out:
+  ``CNNMaskRegressor`` (defaults) on the mixture's dB spectrogram, its mask
+  applied with :func:`skcnn.separation.apply_mask`; median SI-SDR
+  improvement against the oracle mask's, in the same run. Target: >= 10 dB.
+- ``pitch``: synthetic harmonic tones with vibrato
+  (:func:`skcnn.datasets.make_vibrato_tones`), ``CQTTransformer`` +
+  ``CNNFrameRegressor`` on log2 f0; raw pitch accuracy (50 cents) on held-out
+  tones, against ``librosa.pyin`` on the same tones. Target: >= 0.9.
+
+Run ``python benchmarks/bench_frames.py sed separation pitch`` (all three:
+about 50 minutes on 2 cores); ``--speakers jackson,nicolas`` runs those
+folds only. Printed: one line per fold, then the mean, the worst fold and
+the ratio to the reference.
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+import librosa
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+
+from skcnn import (
+    CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor, CQTTransformer,
+    SpectrogramTransformer,
+)
+from skcnn.datasets import load_fsdd, make_mixtures, make_soundscapes, make_vibrato_tones
+from skcnn.metrics import (
+    event_f1_score, frame_f1_score, raw_pitch_accuracy, rolls_to_events, si_sdr_improvement,
+)
+from skcnn.separation import apply_mask
+
+FSDD = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+SR = 8000
+
+
+# ------------------------------------------------------------------- SED
+SED = dict(duration=3.0, snr_db=10.0, hop_length=128, n_events=(1, 3))
+SED_FRONT = dict(sr=SR, n_fft=512, hop_length=SED["hop_length"], n_mels=40, output="db")
+
+
+def _soundscapes(fsdd, speakers, n, seed):
+    keep = np.isin(fsdd.speaker, speakers)
+    clips = [c for c, k in zip(fsdd.data, keep) if k]
+    return make_soundscapes(clips, fsdd.target[keep], sr=SR, n_soundscapes=n,
+                            random_state=seed, **SED)
+
+
+def _context_frames(S, k=3):
+    """Each frame's mel vector with its k neighbours on each side (edge padded)."""
+    n, _, n_bins, n_frames = S.shape
+    padded = np.pad(S[:, 0], ((0, 0), (0, 0), (k, k)), mode="edge")
+    stacked = [padded[:, :, i:i + n_frames] for i in range(2 * k + 1)]
+    return np.concatenate(stacked, axis=1).transpose(0, 2, 1).reshape(n * n_frames, -1)
+
+
+def bench_sed(fsdd, speakers, args):
+    front = SpectrogramTransformer(**SED_FRONT)
+    rows = []
+    for i, held in enumerate(speakers):
+        train = _soundscapes(fsdd, [s for s in np.unique(fsdd.speaker) if s != held],
+                             args.n_train, seed=i)
+        test = _soundscapes(fsdd, [held], args.n_test, seed=100 + i)
+        S_train, S_test = front.transform(train.data), front.transform(test.data)
+        bg = train.background_label
+        start = time.perf_counter()
+        cnn = CNNFrameClassifier(random_state=0, max_epochs=args.epochs, **args.cnn)
+        cnn.fit(S_train, train.target)
+        fit_s = time.perf_counter() - start
+        pred = cnn.predict(S_test)
+        f1 = frame_f1_score(test.target, pred, background=bg)
+        ev = event_f1_score(test.events, rolls_to_events(
+            pred, sr=SR, hop_length=SED["hop_length"], background=bg), t_collar=0.2)
+        start = time.perf_counter()
+        step = 2  # every other training frame: the forest's time stays minutes
+        forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=2, random_state=0)
+        forest.fit(_context_frames(S_train)[::step], train.target.reshape(-1)[::step])
+        rf_s = time.perf_counter() - start
+        rf_pred = forest.predict(_context_frames(S_test)).reshape(test.target.shape)
+        rf_f1 = frame_f1_score(test.target, rf_pred, background=bg)
+        rows.append((held, f1, ev, rf_f1, fit_s, rf_s))
+        print(f"sed {held:10s} frame macro-F1 {f1:.3f} (forest {rf_f1:.3f})  event F1 "
+              f"{ev:.3f}  fit {fit_s:.0f} s (forest {rf_s:.0f} s)", flush=True)
+    f1s = np.array([r[1] for r in rows])
+    rf = np.array([r[3] for r in rows])
+    worst = rows[int(f1s.argmin())][0]
+    print(f"sed mean frame macro-F1 {f1s.mean():.3f} (worst {worst} {f1s.min():.3f}); "
+          f"forest {rf.mean():.3f}; ratio {f1s.mean() / rf.mean():.2f}; "
+          f"event F1 {np.mean([r[2] for r in rows]):.3f}; target >= 0.85", flush=True)
+
+
+# ------------------------------------------------------------ separation
+SEP = dict(n_fft=512, hop_length=128)
+
+
+def bench_separation(fsdd, speakers, args):
+    rows = []
+    for i, held in enumerate(speakers):
+        def mixtures(mask, seed):
+            clips = [c for c, k in zip(fsdd.data, mask) if k]
+            return make_mixtures(clips, "white", sr=SR, snr_db=0.0, duration=1.0,
+                                 random_state=seed, **SEP)
+        is_held = fsdd.speaker == held
+        train = mixtures(~is_held & (fsdd.index % 50 < args.per_speaker), seed=i)
+        test = mixtures(is_held, seed=100 + i)
+        front = SpectrogramTransformer(sr=SR, output="db", **SEP)
+        start = time.perf_counter()
+        reg = CNNMaskRegressor(random_state=0, max_epochs=args.epochs, **args.mask)
+        reg.fit(front.transform(train.mixture), train.mask)
+        fit_s = time.perf_counter() - start
+        est = apply_mask(test.mixture, reg.predict(front.transform(test.mixture)), **SEP)
+        oracle = apply_mask(test.mixture, test.mask, **SEP)
+        gain = np.median(si_sdr_improvement(test.target, est, test.mixture))
+        best = np.median(si_sdr_improvement(test.target, oracle, test.mixture))
+        rows.append((held, gain, best, fit_s))
+        print(f"separation {held:10s} median SI-SDRi {gain:.2f} dB (oracle mask {best:.2f} dB)"
+              f"  fit {fit_s:.0f} s on {len(train.mixture)} mixtures", flush=True)
+    gains = np.array([r[1] for r in rows])
+    best = np.array([r[2] for r in rows])
+    worst = rows[int(gains.argmin())][0]
+    print(f"separation mean of median SI-SDRi {gains.mean():.2f} dB (worst {worst} "
+          f"{gains.min():.2f}); oracle {best.mean():.2f} dB; ratio "
+          f"{gains.mean() / best.mean():.2f}; target >= 10 dB", flush=True)
+
+
+# ----------------------------------------------------------------- pitch
+PITCH = dict(sr=SR, duration=1.0, hop_length=64)
+
+
+def bench_pitch(args):
+    train = make_vibrato_tones(args.n_tones, random_state=0, **PITCH)
+    test = make_vibrato_tones(100, random_state=1, **PITCH)
+    # 5 octaves from 65 Hz (to 2.1 kHz, under the 4 kHz Nyquist), 3 bins a semitone
+    front = CQTTransformer(sr=SR, hop_length=PITCH["hop_length"], fmin=65.0, n_bins=180,
+                           bins_per_octave=36)
+    start = time.perf_counter()
+    reg = CNNFrameRegressor(random_state=0, max_epochs=args.epochs, **args.pitch)
+    reg.fit(front.transform(train.data), np.log2(train.target))
+    fit_s = time.perf_counter() - start
+    est = 2.0 ** reg.predict(front.transform(test.data))
+    rpa = raw_pitch_accuracy(test.target, est)
+    start = time.perf_counter()
+    f0 = np.stack([librosa.pyin(x, fmin=60, fmax=1000, sr=SR, frame_length=512,
+                                hop_length=PITCH["hop_length"], center=True)[0]
+                   for x in test.data])[:, :test.target.shape[1]]
+    pyin_s = time.perf_counter() - start
+    ref = raw_pitch_accuracy(test.target, f0)
+    print(f"pitch raw pitch accuracy {rpa:.3f} (pyin {ref:.3f}; ratio {rpa / ref:.2f}); fit "
+          f"{fit_s:.0f} s on {args.n_tones} tones, pyin {pyin_s:.0f} s; target >= 0.9",
+          flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("tasks", nargs="+", choices=["sed", "separation", "pitch"])
+    parser.add_argument("--speakers", default=None, help="comma-separated held-out speakers")
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--n-train", type=int, default=600, help="training soundscapes per fold")
+    parser.add_argument("--n-test", type=int, default=100, help="test soundscapes per fold")
+    parser.add_argument("--per-speaker", type=int, default=20,
+                        help="separation: training recordings per digit and speaker")
+    parser.add_argument("--n-tones", type=int, default=500)
+    parser.add_argument("--cnn", default="{}", help="CNNFrameClassifier parameters (Python dict)")
+    parser.add_argument("--mask", default="{}", help="CNNMaskRegressor parameters")
+    parser.add_argument("--pitch", default="{}", help="CNNFrameRegressor parameters")
+    args = parser.parse_args()
+    for name in ("cnn", "mask", "pitch"):
+        setattr(args, name, eval(getattr(args, name), {"__builtins__": {}}))
+    fsdd = load_fsdd(FSDD) if {"sed", "separation"} & set(args.tasks) else None
+    speakers = (args.speakers.split(",") if args.speakers
+                else list(np.unique(fsdd.speaker)) if fsdd is not None else [])
+    for task in args.tasks:
+        start = time.perf_counter()
+        if task == "sed":
+            bench_sed(fsdd, speakers, args)
+        elif task == "separation":
+            bench_separation(fsdd, speakers, args)
+        else:
+            bench_pitch(args)
+        print(f"{task}: {time.perf_counter() - start:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
