@@ -19,7 +19,7 @@ in the folder named by ``SKCNN_EXAMPLES_OUT``. A few minutes on 2 CPU cores.
 """
 
 # %%
-# Data: 600 training mixtures from five speakers, 100 test mixtures from the sixth.
+# Data: 400 training mixtures from five speakers, 100 test mixtures from the sixth.
 import os
 import time
 from pathlib import Path
@@ -39,7 +39,7 @@ shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
 fsdd = load_fsdd(shared) if shared.is_dir() else fetch_fsdd()
 held_out = "theo"
 test_rows = np.flatnonzero((fsdd.speaker == held_out) & (fsdd.index < 10))
-train_rows = np.flatnonzero((fsdd.speaker != held_out) & (fsdd.index < 12))
+train_rows = np.flatnonzero((fsdd.speaker != held_out) & (fsdd.index < 8))
 train = make_mixtures([fsdd.data[i] for i in train_rows], "white", sr=SR, snr_db=0.0,
                       duration=1.0, random_state=0, **STFT)
 test = make_mixtures([fsdd.data[i] for i in test_rows], "white", sr=SR, snr_db=0.0,

@@ -98,3 +98,25 @@ def test_catmeows(tmp_path, catmeows_dir):
     accuracy = float(out.split("held-out cats accuracy:")[1].split()[0])
     # 0.718 here (forest 0.624); the held-out cats' majority context is 47 of 85 clips
     assert accuracy > 47 / 85
+
+
+@pytest.mark.slow
+def test_sound_events(tmp_path, fsdd_dir):
+    out = _run("sound_events.py", tmp_path, timeout=1800, in_place=True)
+    assert "one frame's output sees" in out
+    assert _value(out, "frame-level macro-F1 over the digits") >= 0.6
+
+
+@pytest.mark.slow
+def test_separation(tmp_path, fsdd_dir):
+    out = _run("separation.py", tmp_path, timeout=1800, in_place=True)
+    gain = float(out.split("median SI-SDR improvement:")[1].split()[0])
+    assert gain >= 6.0
+    for name in ("mixture", "estimate", "clean"):
+        assert (tmp_path / "figures" / f"separation_{name}.wav").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_pitch_tracking(tmp_path):
+    out = _run("pitch_tracking.py", tmp_path, timeout=1800)
+    assert _value(out, "raw pitch accuracy") >= 0.85
