@@ -50,7 +50,7 @@ from ._device import torch_threads
 from ._session import training_session
 from .modules import CNN, NETWORK_DEFAULTS, LeNet5
 
-__all__ = ["BaseCNN", "DEFAULTS"]
+__all__ = ["BaseCNN", "DEFAULTS", "unreduced_losses"]
 
 #: Every default of the estimators' shared parameters, written once: the
 #: network's knobs (from :data:`skcnn.modules.NETWORK_DEFAULTS`) and the
@@ -82,16 +82,27 @@ DEFAULTS = {
 _SEED_MAX = np.iinfo(np.int32).max
 
 
+def unreduced_losses(criterion, y_pred, y_true, *, needs):
+    """The criterion's loss of every element (``reduction='none'`` for the call)."""
+    if not hasattr(criterion, "reduction"):
+        raise ValueError(
+            f"{needs} a criterion with a 'reduction' argument, as torch's losses "
+            f"have; got {criterion!r}"
+        )
+    reduction, criterion.reduction = criterion.reduction, "none"
+    try:
+        return criterion(y_pred, y_true)
+    finally:
+        criterion.reduction = reduction
+
+
 class _StopTraining(Exception):
     """skorch's ``EarlyStopping`` asked to stop (it raises KeyboardInterrupt)."""
 
 
 class BaseCNN(NeuralNet):
-    """Parameters, checks and the training session of CNNClassifier/CNNRegressor.
-
-    Not meant to be used directly; see :class:`skcnn.CNNClassifier` and
-    :class:`skcnn.CNNRegressor` for the parameters.
-    """
+    """Parameters, checks and the training session of the estimators (not
+    used directly; :class:`skcnn.CNNClassifier` documents the parameters)."""
 
     _parameter_constraints = PARAMETER_CONSTRAINTS
     #: Shared parameters a subclass fixes (and leaves out of its signature).
@@ -417,29 +428,16 @@ class BaseCNN(NeuralNet):
         return {"loss": loss, "y_pred": y_pred}
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        """The criterion's loss, weighted by sample (and class) weights.
-
-        With weights ``w`` the loss of a batch is ``sum(w * l) / sum(w)``
-        over its samples' losses ``l``: the weighted mean, as torch's
-        ``CrossEntropyLoss(weight=...)`` computes class weights.
-        """
+        """The criterion's loss; with weights ``w``, ``sum(w * l) / sum(w)`` over
+        the samples' losses ``l``, as ``CrossEntropyLoss(weight=...)`` weighs."""
         weight = None
         if isinstance(y_true, (tuple, list)):
             y_true, weight = y_true
         y_true = self._loss_target(to_tensor(y_true, device=self.device))
         if weight is None:
             return self.criterion_(y_pred, y_true)
-        criterion = self.criterion_
-        if not hasattr(criterion, "reduction"):
-            raise ValueError(
-                f"sample_weight and class_weight need a criterion with a "
-                f"'reduction' argument, as torch's losses have; got {criterion!r}"
-            )
-        reduction, criterion.reduction = criterion.reduction, "none"
-        try:
-            losses = criterion(y_pred, y_true)
-        finally:
-            criterion.reduction = reduction
+        losses = unreduced_losses(self.criterion_, y_pred, y_true,
+                                  needs="sample_weight and class_weight need")
         losses = losses.reshape(len(losses), -1).mean(dim=1)
         weight = to_tensor(weight, device=self.device)
         return (losses * weight).sum() / weight.sum().clamp_min(1e-12)

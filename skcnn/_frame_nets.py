@@ -31,7 +31,7 @@ from torch import nn
 from torch.nn import functional
 
 from ._layers import (
-    ACTIVATIONS, GLOBAL_POOLINGS, NETWORK_DEFAULTS, POOLINGS, InputNorm, _activation, _as_tuple,
+    GLOBAL_POOLINGS, NETWORK_DEFAULTS, InputNorm, _activation, _as_tuple, _check_block_params,
     _init_weights,
 )
 
@@ -68,14 +68,7 @@ def _check_common(input_shape, activation, pooling, dropout, kernel_size):
             f"input_shape={input_shape!r} must be (channels, n_bins, n_frames), all "
             "positive: per-frame and per-pixel networks take 2-D maps"
         )
-    if activation not in ACTIVATIONS:
-        raise ValueError(
-            f"activation={activation!r} is not supported; use one of {sorted(ACTIVATIONS)}"
-        )
-    if pooling is not None and pooling not in POOLINGS:
-        raise ValueError(f"pooling={pooling!r} is not supported; use 'max', 'avg' or None")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout={dropout!r} must be in [0, 1)")
+    _check_block_params(activation, pooling, dropout)
     kernel = _as_tuple(kernel_size, 2, "kernel_size")
     if any(k % 2 == 0 for k in kernel):
         raise ValueError(

@@ -10,13 +10,12 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
 from ._base import DEFAULTS
 from ._frame_nets import FRAME_NETWORK_DEFAULTS, FrameCNN
-from ._frames import FrameOutputMixin
+from ._frames import FrameOutputMixin, element_r2
 from ._regressor import CNNRegressor
 
 F = FRAME_NETWORK_DEFAULTS
@@ -196,12 +195,4 @@ batchnorm, activation, global_pool, hidden_units, time_context
         -------
         score : float
         """
-        y = np.asarray(y, dtype=np.float64)
-        pred = self.predict(X)
-        if pred.shape != y.shape:
-            raise ValueError(f"y has shape {y.shape}; the predictions have {pred.shape}")
-        weight = np.ones(y.shape) if sample_weight is None else np.broadcast_to(
-            np.asarray(sample_weight, dtype=np.float64).reshape((-1,) + (1,) * (y.ndim - 1)),
-            y.shape)
-        keep = ~np.isnan(y)
-        return r2_score(y[keep], pred[keep], sample_weight=weight[keep])
+        return element_r2(y, self.predict(X), sample_weight)

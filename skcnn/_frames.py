@@ -21,12 +21,13 @@ only what an output per frame changes, through the same hooks of
 
 import numpy as np
 import torch
+from sklearn.metrics import r2_score
 from skorch.utils import to_tensor
 
-from ._base import BaseCNN
+from ._base import BaseCNN, unreduced_losses
 from .augment import Compose
 
-__all__ = ["FrameOutputMixin", "check_frame_augment"]
+__all__ = ["FrameOutputMixin", "check_frame_augment", "element_r2"]
 
 
 def _steps(augment):
@@ -55,6 +56,19 @@ def check_frame_augment(augment, owner, *, mixing=True):
             )
 
 
+def element_r2(y, pred, sample_weight):
+    """R² over every element of ``y`` that is not NaN, each weighted by its
+    clip's ``sample_weight``; a ValueError if the shapes differ."""
+    y = np.asarray(y, dtype=np.float64)
+    if pred.shape != y.shape:
+        raise ValueError(f"y has shape {y.shape}; the predictions have {pred.shape}")
+    weight = np.ones(y.shape) if sample_weight is None else np.broadcast_to(
+        np.asarray(sample_weight, dtype=np.float64).reshape((-1,) + (1,) * (y.ndim - 1)),
+        y.shape)
+    keep = ~np.isnan(y)
+    return r2_score(y[keep], pred[keep], sample_weight=weight[keep])
+
+
 class FrameOutputMixin:
     """Per-frame (or per-pixel) targets on top of a whole-clip estimator."""
 
@@ -70,7 +84,7 @@ class FrameOutputMixin:
             raise TypeError(
                 f"{type(self).__name__} has no parameter {', '.join(given)}: its blocks "
                 "keep the maps' frames (stride 1, 'same' padding, the network of "
-                f"{'skcnn.modules.MaskCNN' if 'hidden_units' in self._fixed_params else 'skcnn.modules.FrameCNN'})"
+                f"skcnn.modules.{self._default_network()[0].__name__})"
             )
         return {"stride": 1, "padding": "same", "architecture": "cnn"}
 
@@ -92,6 +106,8 @@ class FrameOutputMixin:
         return self.module is None and len(shape) == 3 and shape[:2] == fitted[:2]
 
     def _validate_training_data(self, X, y, sample_weight, *, fresh, classes):
+        # before the targets are encoded, so that a y of the wrong shape is
+        # told against X's frames rather than by the encoder
         if y is not None:
             x_shape = np.shape(X) if hasattr(X, "shape") else np.asarray(X).shape
             y_shape = np.shape(y) if hasattr(y, "shape") else np.asarray(y, dtype=object).shape
@@ -146,17 +162,9 @@ class FrameOutputMixin:
         y_true, element_weight = self._element_weights(y_true)
         if weight is None and element_weight is None:
             return self.criterion_(y_pred, y_true)
-        criterion = self.criterion_
-        if not hasattr(criterion, "reduction"):
-            raise ValueError(
-                f"sample weights, class weights and missing targets need a criterion "
-                f"with a 'reduction' argument, as torch's losses have; got {criterion!r}"
-            )
-        reduction, criterion.reduction = criterion.reduction, "none"
-        try:
-            losses = criterion(y_pred, y_true)
-        finally:
-            criterion.reduction = reduction
+        losses = unreduced_losses(
+            self.criterion_, y_pred, y_true,
+            needs="sample weights, class weights and missing targets need")
         w = torch.ones((), device=losses.device, dtype=losses.dtype)
         if weight is not None:
             weight = to_tensor(weight, device=self.device).to(losses.dtype)

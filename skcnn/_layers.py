@@ -94,6 +94,18 @@ def _init_weights(layer, activation):
         nn.init.zeros_(layer.bias)
 
 
+def _check_block_params(activation, pooling, dropout):
+    """A ValueError naming the first of the blocks' knobs that is not allowed."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"activation={activation!r} is not supported; use one of {sorted(ACTIVATIONS)}"
+        )
+    if pooling is not None and pooling not in POOLINGS:
+        raise ValueError(f"pooling={pooling!r} is not supported; use 'max', 'avg' or None")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout={dropout!r} must be in [0, 1)")
+
+
 def _check_input_shape(input_shape):
     input_shape = tuple(int(s) for s in input_shape)
     if len(input_shape) not in (2, 3) or min(input_shape) < 1:

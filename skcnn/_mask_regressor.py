@@ -7,12 +7,11 @@
 
 import numpy as np
 import torch
-from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array
 
 from ._base import DEFAULTS
 from ._frame_nets import MASK_NETWORK_DEFAULTS, MaskCNN
-from ._frames import FrameOutputMixin
+from ._frames import FrameOutputMixin, element_r2
 from ._regressor import CNNRegressor
 
 M = MASK_NETWORK_DEFAULTS
@@ -181,10 +180,4 @@ class CNNMaskRegressor(FrameOutputMixin, CNNRegressor):
         -------
         score : float
         """
-        y = np.asarray(y, dtype=np.float64)
-        pred = self.predict(X)
-        if pred.shape != y.shape:
-            raise ValueError(f"y has shape {y.shape}; the predictions have {pred.shape}")
-        weight = None if sample_weight is None else np.repeat(
-            np.asarray(sample_weight, dtype=np.float64), y[0].size)
-        return r2_score(y.reshape(-1), pred.reshape(-1), sample_weight=weight)
+        return element_r2(y, self.predict(X), sample_weight)

@@ -34,7 +34,8 @@ from torch import nn
 
 from ._layers import (
     ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS, NETWORK_DEFAULTS, POOLINGS, GlobalPool,
-    InputNorm, _activation, _as_tuple, _check_input_shape, _conv_padding, _init_weights,
+    InputNorm, _activation, _as_tuple, _check_block_params, _check_input_shape, _conv_padding,
+    _init_weights,
 )
 from ._frame_nets import FRAME_NETWORK_DEFAULTS, MASK_NETWORK_DEFAULTS, FrameCNN, MaskCNN
 
@@ -165,18 +166,7 @@ class CNN(nn.Module):
 
     def _build(self):
         input_shape = _check_input_shape(self.input_shape)
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation={self.activation!r} is not supported; use one of "
-                f"{sorted(ACTIVATIONS)}"
-            )
-        if self.pooling is not None and self.pooling not in POOLINGS:
-            raise ValueError(
-                f"pooling={self.pooling!r} is not supported; use 'max', 'avg' "
-                "or None"
-            )
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout={self.dropout!r} must be in [0, 1)")
+        _check_block_params(self.activation, self.pooling, self.dropout)
         ndim = len(input_shape) - 1
         conv = (nn.Conv1d, nn.Conv2d)[ndim - 1]
         norm = (nn.BatchNorm1d, nn.BatchNorm2d)[ndim - 1]
