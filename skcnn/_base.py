@@ -260,7 +260,7 @@ class BaseCNN(NeuralNet):
             return False
         # pooled over its spatial axes: any length, but a per-bin input norm
         # fixes the number of bins
-        fixed = 2 if self.input_norm == "bin" and len(fitted) == 3 else 1
+        fixed = 2 if self.input_norm in ("bin", "clip") and len(fitted) == 3 else 1
         return len(shape) == len(fitted) and shape[:fixed] == fitted[:fixed]
 
     def _validate_training_data(self, X, y, sample_weight, *, fresh, classes):

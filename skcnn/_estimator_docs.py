@@ -13,13 +13,14 @@ D = DEFAULTS
 PARAMETERS_DOC = f"""
     Parameters
     ----------
-    input_norm : {{'bin', 'channel'}} or None, default={D['input_norm']!r}
+    input_norm : {{'bin', 'channel', 'clip'}} or None, default={D['input_norm']!r}
         A batch norm of the input in front of the first block
         (:class:`skcnn.modules.InputNorm`): 'bin' standardises each
         frequency bin (of each channel) with statistics learned in training,
         'channel' each channel; so dB maps, MFCCs and waveforms need no
-        scaler in front. With 'bin', inputs must keep the fitted number of
-        bins.
+        scaler in front. 'clip' first subtracts each clip's median over
+        frames per bin (its background level), then acts as 'bin'. With
+        'bin' or 'clip', inputs must keep the fitted number of bins.
     n_filters : tuple of int, default={D['n_filters']}
         Output channels of each convolution block; its length is the number
         of blocks. A block is convolution -> optional batch norm ->

@@ -43,7 +43,7 @@ ACTIVATIONS = {
 }
 POOLINGS = ("max", "avg")
 GLOBAL_POOLINGS = ("avg", "max", "avgmax")
-INPUT_NORMS = ("bin", "channel")
+INPUT_NORMS = ("bin", "channel", "clip")
 _RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu")
 
 
@@ -170,14 +170,23 @@ class InputNorm(nn.BatchNorm1d):
     (channel, frequency bin) pair of a 2-D input ``(n, channels, n_bins,
     n_frames)``, pooled over clips and frames, as the input batch norm of
     PANNs (Kong et al., 2020) does over mel bands: low and high bands are
-    scaled apart. 'channel' keeps one pair per channel. For 1-D inputs
-    ``(n, channels, length)`` both are per channel.
+    scaled apart. 'channel' keeps one pair per channel. 'clip' first
+    subtracts from each clip its own median over frames, per (channel, bin),
+    then normalises per bin as 'bin' does: a dB map then measures each
+    pixel against its clip's typical level in that bin (its noise floor,
+    when the sound of interest fills fewer than half the frames), so a
+    network whose receptive field is short next to the clip still sees
+    how loud the background is. It is cepstral mean normalisation made
+    robust to the foreground, and it pays off where that level varies from
+    clip to clip (separation: see ``benchmarks/bench_frames.py``). For 1-D
+    inputs ``(n, channels, length)`` every option is per channel ('clip'
+    subtracts the median over the length).
 
     Parameters
     ----------
     input_shape : tuple of int
         ``(channels, length)`` or ``(channels, n_bins, n_frames)``.
-    per : {'bin', 'channel'}
+    per : {'bin', 'channel', 'clip'}
         What gets its own statistics.
 
     Examples
@@ -195,14 +204,18 @@ class InputNorm(nn.BatchNorm1d):
             )
         input_shape = tuple(int(s) for s in input_shape)
         self.per = per
-        self.by_bin = per == "bin" and len(input_shape) == 3
+        self.by_bin = per in ("bin", "clip") and len(input_shape) == 3
         super().__init__(input_shape[0] * input_shape[1] if self.by_bin else input_shape[0])
 
     def forward(self, X):
+        if self.per == "clip":
+            # torch.median takes the lower of the two middle values of an
+            # even count; either one is a robust level
+            X = X - X.median(dim=-1, keepdim=True).values
         if X.dim() == 4:
             if self.by_bin and X.shape[1] * X.shape[2] != self.num_features:
                 raise ValueError(
-                    f"input_norm='bin' was built for {self.num_features} "
+                    f"input_norm={self.per!r} was built for {self.num_features} "
                     f"(channel, bin) pairs; got maps with {X.shape[1]} channels "
                     f"of {X.shape[2]} bins"
                 )

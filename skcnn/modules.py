@@ -63,9 +63,10 @@ class CNN(nn.Module):
         gives 1-D convolutions, ``(channels, height, width)`` 2-D ones.
     n_outputs : int
         Number of output units.
-    input_norm : {'bin', 'channel'} or None, default='bin'
+    input_norm : {'bin', 'channel', 'clip'} or None, default='bin'
         A batch norm of the input before the first block
-        (:class:`InputNorm`): per frequency bin or per channel.
+        (:class:`InputNorm`): per frequency bin, per channel, or per bin
+        after subtracting each clip's median over frames.
     n_filters : tuple of int, default=(16, 32, 64, 128)
         Output channels of each convolution block; its length is the number
         of blocks.

@@ -175,6 +175,16 @@ def test_mask_regressor_predicts_a_mask_in_0_1(fitted_mask, maps):
                                rtol=1e-5)
 
 
+def test_clip_input_norm_ignores_each_clip_s_background_level(maps):
+    # a louder background per clip and bin (as a louder noise floor in dB
+    # moves a dB map): the same masks with input_norm='clip'
+    offset = np.random.default_rng(3).uniform(0, 40, size=(N, 1, BINS, 1)).astype(np.float32)
+    reg = CNNMaskRegressor(**{**TINY_MASK, "input_norm": "clip"}).fit(maps, masks(maps))
+    np.testing.assert_allclose(reg.predict(maps + offset), reg.predict(maps), atol=1e-5)
+    with pytest.raises(ValueError, match=r"fitted on samples of shape \(1, 8, 20\)"):
+        reg.predict(make_maps(n=2, n_bins=6))
+
+
 @pytest.mark.parametrize("n_frames", [1, 7, 20, 33])
 def test_any_number_of_frames_in_predict(fitted_any, n_frames):
     X = make_maps(n=3, n_frames=n_frames, seed=1)

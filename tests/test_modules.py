@@ -159,3 +159,43 @@ def test_input_norm_in_the_network_and_its_errors():
         net(torch.zeros(2, 1, 30, 63))
     with pytest.raises(ValueError, match="input_norm='frame' is not supported"):
         CNN((1, 40, 63), 3, input_norm="frame")
+
+
+def test_input_norm_clip_measures_each_clip_against_its_own_level():
+    import torch
+
+    from skcnn.modules import InputNorm
+
+    torch.manual_seed(0)
+    X = torch.randn(16, 2, 12, 31) * 3
+    # each clip's background 0-60 dB louder in each bin: the same clips after
+    # 'clip', not after 'bin'
+    offset = torch.rand(16, 2, 12, 1) * 60
+    clip, by_bin = InputNorm((2, 12, 31), "clip"), InputNorm((2, 12, 31), "bin")
+    clip.train()(X)  # running statistics from the quiet clips
+    by_bin.train()(X)
+    clip.eval(), by_bin.eval()
+    assert torch.allclose(clip(X + offset), clip(X), atol=1e-4)
+    assert not torch.allclose(by_bin(X + offset), by_bin(X), atol=1.0)
+    # every clip's median in a bin lands on the same value: the per-bin
+    # batch norm is one affine map per bin, applied after the median is gone
+    medians = InputNorm((2, 12, 31), "clip").train()(X + offset).median(dim=-1).values
+    assert torch.allclose(medians, medians[:1].expand_as(medians), atol=1e-5)
+    assert not torch.allclose(medians[0], medians[0, :1, :1].expand(2, 12), atol=1e-2)
+    # 1-D inputs: the median over the length, per channel
+    wave = InputNorm((3, 50), "clip").eval()
+    W = torch.randn(4, 3, 50)
+    assert torch.allclose(wave(W + torch.rand(4, 3, 1) * 9), wave(W), atol=1e-4)
+    assert InputNorm((2, 12, 31), "clip").num_features == 24
+
+
+def test_input_norm_clip_keeps_the_fitted_bins():
+    import pytest
+    import torch
+
+    from skcnn.modules import CNN
+
+    net = CNN((1, 40, 63), 3, input_norm="clip", global_pool="avg").eval()
+    assert net(torch.zeros(2, 1, 40, 100)).shape == (2, 3)
+    with pytest.raises(ValueError, match="input_norm='clip' was built for 40"):
+        net(torch.zeros(2, 1, 30, 63))
