@@ -70,7 +70,7 @@ def _context_frames(S, k=3):
 def bench_sed(fsdd, speakers, args):
     front = SpectrogramTransformer(**SED_FRONT)
     rows = []
-    for i, held in enumerate(speakers):
+    for i, held in speakers:
         train = _soundscapes(fsdd, [s for s in np.unique(fsdd.speaker) if s != held],
                              args.n_train, seed=i)
         test = _soundscapes(fsdd, [held], args.n_test, seed=100 + i)
@@ -108,7 +108,7 @@ SEP = dict(n_fft=512, hop_length=128)
 
 def bench_separation(fsdd, speakers, args):
     rows = []
-    for i, held in enumerate(speakers):
+    for i, held in speakers:
         def mixtures(mask, seed):
             clips = [c for c, k in zip(fsdd.data, mask) if k]
             return make_mixtures(clips, "white", sr=SR, snr_db=0.0, duration=1.0,
@@ -186,8 +186,14 @@ def main():
     for name in ("cnn", "mask", "pitch"):
         setattr(args, name, eval(getattr(args, name), {"__builtins__": {}}))
     fsdd = load_fsdd(FSDD) if {"sed", "separation"} & set(args.tasks) else None
-    speakers = (args.speakers.split(",") if args.speakers
-                else list(np.unique(fsdd.speaker)) if fsdd is not None else [])
+    all_speakers = list(np.unique(fsdd.speaker)) if fsdd is not None else []
+    speakers = args.speakers.split(",") if args.speakers else all_speakers
+    unknown = sorted(set(speakers) - set(all_speakers))
+    if unknown:
+        parser.error(f"--speakers: unknown {unknown}; FSDD has {all_speakers}")
+    # a fold's seed is its speaker's place among all speakers, so a run of a
+    # few folds (--speakers) repeats those folds of the full run
+    speakers = [(all_speakers.index(held), held) for held in speakers]
     for task in args.tasks:
         start = time.perf_counter()
         if task == "sed":
