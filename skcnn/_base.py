@@ -47,6 +47,7 @@ from ._checks import (
 )
 from ._data import TensorBatchIterator, TensorDataset
 from ._device import torch_threads
+from ._layers import PER_BIN_NORMS
 from ._session import training_session
 from .modules import CNN, NETWORK_DEFAULTS, LeNet5
 
@@ -260,7 +261,7 @@ class BaseCNN(NeuralNet):
             return False
         # pooled over its spatial axes: any length, but a per-bin input norm
         # fixes the number of bins
-        fixed = 2 if self.input_norm in ("bin", "clip") and len(fitted) == 3 else 1
+        fixed = 2 if self.input_norm in PER_BIN_NORMS and len(fitted) == 3 else 1
         return len(shape) == len(fitted) and shape[:fixed] == fitted[:fixed]
 
     def _validate_training_data(self, X, y, sample_weight, *, fresh, classes):

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 __all__ = ["GlobalPool", "InputNorm", "ACTIVATIONS", "POOLINGS", "GLOBAL_POOLINGS",
-           "INPUT_NORMS", "NETWORK_DEFAULTS"]
+           "INPUT_NORMS", "NETWORK_DEFAULTS", "PER_BIN_NORMS"]
 
 #: The configurable network's knobs and their defaults, written once: the
 #: :class:`~skcnn.modules.CNN` signature, the estimators' signatures and their docstrings
@@ -44,6 +44,8 @@ ACTIVATIONS = {
 POOLINGS = ("max", "avg")
 GLOBAL_POOLINGS = ("avg", "max", "avgmax")
 INPUT_NORMS = ("bin", "channel", "clip")
+#: the input norms with statistics per (channel, bin): they fix the number of bins
+PER_BIN_NORMS = ("bin", "clip")
 _RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu")
 
 
@@ -204,7 +206,7 @@ class InputNorm(nn.BatchNorm1d):
             )
         input_shape = tuple(int(s) for s in input_shape)
         self.per = per
-        self.by_bin = per in ("bin", "clip") and len(input_shape) == 3
+        self.by_bin = per in PER_BIN_NORMS and len(input_shape) == 3
         super().__init__(input_shape[0] * input_shape[1] if self.by_bin else input_shape[0])
 
     def forward(self, X):
