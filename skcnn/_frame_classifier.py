@@ -74,8 +74,8 @@ activation, hidden_units
         Applied to training batches only. 'auto' is none: the defaults of
         :class:`CNNClassifier` shift clips in time, which would move the
         maps' frames away from their labels; :class:`~skcnn.augment.TimeShift`
-        is refused for that reason. SpecAugment, RandomGain, AddNoise and
-        Mixup (frame label distributions mixed) work.
+        is refused for that reason. SpecAugment, FrequencyWarp, RandomGain,
+        AddNoise and Mixup (frame label distributions mixed) work.
     **others
         Every other parameter (``lr``, ``max_epochs``, ``batch_size``,
         ``early_stopping``, ``random_state``, ``device``, ``n_threads``, ...)

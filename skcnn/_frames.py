@@ -37,8 +37,9 @@ def _steps(augment):
     return [a for _, step in augment._named_steps() for a in _steps(step)]
 
 
-def check_frame_augment(augment, owner, *, mixing=True):
-    """A ValueError if ``augment`` would misalign per-frame targets."""
+def check_frame_augment(augment, owner, *, mixing=True, pixels=False):
+    """A ValueError if ``augment`` would misalign per-frame targets (or, with
+    ``pixels``, per-pixel targets)."""
     if augment is None:
         return
     for step in _steps(augment):
@@ -47,6 +48,12 @@ def check_frame_augment(augment, owner, *, mixing=True):
                 f"augment={augment!r}: {type(step).__name__} moves the frames of X "
                 f"but not those of y, so {owner}'s per-frame targets would no longer "
                 "line up; use SpecAugment, RandomGain or AddNoise"
+            )
+        if pixels and getattr(step, "moves_bins", False):
+            raise ValueError(
+                f"augment={augment!r}: {type(step).__name__} moves the frequency bins "
+                f"of X but not those of y, so {owner}'s per-pixel targets would no "
+                "longer line up; use SpecAugment, RandomGain or AddNoise"
             )
         if step.mixes_targets and not mixing:
             raise ValueError(
@@ -76,6 +83,8 @@ class FrameOutputMixin:
     _fixed_params = frozenset({"stride", "padding", "architecture"})
     #: whether augmentations that mix clips (Mixup) make sense
     _mixing = True
+    #: whether a target is per pixel, so that moving bins (FrequencyWarp) is refused
+    _pixel_targets = False
 
     def _fixed_values(self, kwargs):
         """The fixed shared parameters, refusing them in ``kwargs``."""
@@ -115,7 +124,8 @@ class FrameOutputMixin:
                 self._check_target_shape(tuple(x_shape), tuple(y_shape))
         X, y_enc, weight, state = super()._validate_training_data(
             X, y, sample_weight, fresh=fresh, classes=classes)
-        check_frame_augment(state["augment_"], type(self).__name__, mixing=self._mixing)
+        check_frame_augment(state["augment_"], type(self).__name__, mixing=self._mixing,
+                            pixels=self._pixel_targets)
         return X, y_enc, weight, state
 
     def _check_target_shape(self, x_shape, y_shape):

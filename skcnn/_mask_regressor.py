@@ -55,8 +55,8 @@ class CNNMaskRegressor(FrameOutputMixin, CNNRegressor):
         keeps its maps' size).
     augment : augmentation of :mod:`skcnn.augment`, 'auto' or None, default='auto'
         Applied to training batches only; 'auto' is none. Augmentations
-        that move frames (TimeShift) or mix clips (Mixup) are refused: the
-        mask would no longer be the input's.
+        that move frames (TimeShift) or bins (FrequencyWarp) or mix clips
+        (Mixup) are refused: the mask would no longer be the input's.
     **others
         Every other parameter as in :class:`CNNRegressor`.
 
@@ -85,6 +85,7 @@ class CNNMaskRegressor(FrameOutputMixin, CNNRegressor):
 
     _fixed_params = FrameOutputMixin._fixed_params | {"global_pool", "hidden_units"}
     _mixing = False
+    _pixel_targets = True
 
     def __init__(
         self,

@@ -14,6 +14,7 @@ from skcnn.augment import (
     AddNoise,
     Augmentation,
     Compose,
+    FrequencyWarp,
     Mixup,
     RandomGain,
     SpecAugment,
@@ -21,7 +22,7 @@ from skcnn.augment import (
 )
 
 TINY = dict(n_filters=(4,), hidden_units=(8,), max_epochs=2, random_state=0)
-ALL = [SpecAugment(), TimeShift(), TimeShift(circular=False), RandomGain(),
+ALL = [SpecAugment(), FrequencyWarp(), TimeShift(), TimeShift(circular=False), RandomGain(),
        RandomGain(domain="amplitude"), AddNoise(), AddNoise(domain="db"), Mixup(),
        Compose([SpecAugment(), TimeShift(), Mixup()])]
 
@@ -121,6 +122,45 @@ def test_specaugment_several_masks_stay_within_their_total_width():
 def test_specaugment_refuses_frequency_masks_on_1d_input():
     with pytest.raises(ValueError, match=r"SpecAugment\(freq_masks=2\).*\(8, 1, 100\).*freq_masks=0"):
         SpecAugment()(torch.randn(8, 1, 100), generator=gen())
+
+
+# ------------------------------------------------------------- FrequencyWarp
+def test_frequency_warp_scales_each_clip_s_bin_axis():
+    """A ramp over the bins (value = bin index) comes back as bin / factor,
+    one factor per clip within the bounds, the same on every channel and
+    frame; what would come from above the top bin repeats the top bin."""
+    n_bins = 40
+    ramp = torch.arange(n_bins, dtype=torch.float64).reshape(1, 1, n_bins, 1)
+    X = ramp.expand(200, 2, n_bins, 7).clone()
+    Xw, _, _ = FrequencyWarp(max_warp=0.2)(X, generator=gen())
+    factors = []
+    for x in Xw:
+        assert torch.equal(x, x[:1, :, :1].expand_as(x))  # per clip only
+        values = x[0, :, 0]
+        factor = 1 / values[1].item()       # bin 1 holds 1 / factor
+        expected = (torch.arange(n_bins, dtype=torch.float64) / factor).clamp(max=n_bins - 1)
+        torch.testing.assert_close(values, expected)
+        factors.append(factor)
+    assert 0.8 <= min(factors) < 0.82 and 1.18 < max(factors) <= 1.2
+
+
+def test_frequency_warp_moves_a_peak_up_or_down():
+    X = torch.zeros(64, 1, 40, 3)
+    X[:, :, 20] = 1.0
+    Xw, _, _ = FrequencyWarp(max_warp=0.25)(X, generator=gen())
+    peaks = Xw[:, 0, :, 0].argmax(dim=1)
+    assert peaks.min() < 18 and peaks.max() > 22 and (peaks - 20).abs().max() <= 5
+
+
+def test_frequency_warp_without_warp_and_its_refusals():
+    X = torch.randn(4, 1, 12, 8)
+    assert torch.equal(FrequencyWarp(max_warp=0.0)(X, generator=gen())[0], X)
+    with pytest.raises(ValueError, match=r"FrequencyWarp warps the frequency bins of 2-D "
+                                         r"maps.*\(4, 1, 8\) is 1-D"):
+        FrequencyWarp()(torch.randn(4, 1, 8), generator=gen())
+    with pytest.raises(ValueError, match=r"'max_warp' parameter of FrequencyWarp must be a "
+                                         r"float in the range \[0\.0, 1\.0\)\. Got 1"):
+        FrequencyWarp(max_warp=1)(X)
 
 
 # ----------------------------------------------------------------- TimeShift

@@ -21,7 +21,7 @@ from skcnn import (
     CNNClassifier, CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor,
     SpectrogramTransformer,
 )
-from skcnn.augment import AddNoise, Compose, Mixup, SpecAugment, TimeShift
+from skcnn.augment import AddNoise, Compose, FrequencyWarp, Mixup, SpecAugment, TimeShift
 from skcnn.inspection import describe
 from skcnn.metrics import make_frame_f1_scorer, raw_pitch_accuracy_scorer
 from skcnn.modules import FrameCNN, MaskCNN
@@ -315,6 +315,18 @@ def test_mixup_is_refused_for_masks(maps, augment):
     with pytest.raises(ValueError, match=r"mixes clips and their targets, but the mixture of "
                                          r"two CNNMaskRegressor targets is not the target"):
         CNNMaskRegressor(**TINY_MASK, augment=augment).fit(maps, masks(maps))
+
+
+@pytest.mark.parametrize("augment", [FrequencyWarp(), Compose([SpecAugment(), FrequencyWarp()])])
+def test_frequency_warp_is_refused_for_masks_and_trains_frame_outputs(maps, augment):
+    with pytest.raises(ValueError, match=r"FrequencyWarp moves the frequency bins of X but "
+                                         r"not those of y, so CNNMaskRegressor's per-pixel"):
+        CNNMaskRegressor(**TINY_MASK, augment=augment).fit(maps, masks(maps))
+    y = frame_labels(maps)
+    warped = CNNFrameClassifier(**TINY, augment=augment).fit(maps, y)
+    plain = CNNFrameClassifier(**TINY, augment=None).fit(maps, y)
+    assert not np.allclose(warped.predict_proba(maps), plain.predict_proba(maps))
+    CNNFrameRegressor(**TINY, augment=augment).fit(maps, frame_values(maps))
 
 
 @pytest.mark.parametrize("y_of, class_weight", [
