@@ -11,6 +11,7 @@ from numbers import Integral
 
 import numpy as np
 import torch
+from scipy.ndimage import median_filter as running_median
 from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import Interval
 
@@ -68,6 +69,16 @@ activation, hidden_units
         4, ...): what one frame's output sees grows by ``2 ** (k + 1) - 2``
         frames with k of them; :func:`skcnn.inspection.describe` shows it in
         seconds.
+    median_filter : int, default=1
+        Frames over which :meth:`predict_proba` takes the running median of
+        each class's probability (odd; 1 leaves them as the network gives
+        them), so that :meth:`predict` does not flicker between labels for
+        a frame or two inside an event, as detection systems post-process
+        their posteriors (DCASE baselines). Each frame's probabilities are
+        then divided by their sum, and :meth:`predict` takes the argmax (or
+        the ``threshold`` for indicators) of the filtered probabilities.
+        Training never sees it, so it can be tuned without refitting
+        (``set_params``).
     class_weight, classes, threshold
         As in :class:`CNNClassifier`; class weights count per frame.
     augment : augmentation of :mod:`skcnn.augment`, 'auto' or None, default='auto'
@@ -113,6 +124,7 @@ activation, hidden_units
     _parameter_constraints = {
         **CNNClassifier._parameter_constraints,
         "time_context": [Interval(Integral, 0, None, closed="left")],
+        "median_filter": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -129,6 +141,7 @@ activation, hidden_units
         global_pool=F["global_pool"],
         hidden_units=F["hidden_units"],
         time_context=F["time_context"],
+        median_filter=1,
         lr=D["lr"],
         lr_schedule=D["lr_schedule"],
         batch_size=D["batch_size"],
@@ -168,6 +181,7 @@ activation, hidden_units
             warm_start=warm_start, **self._fixed_values(kwargs), **kwargs,
         )
         self.time_context = time_context
+        self.median_filter = median_filter
 
     def _default_network(self):
         return FrameCNN, tuple(FRAME_NETWORK_DEFAULTS)
@@ -192,6 +206,14 @@ activation, hidden_units
             The fitted estimator.
         """
         return super().fit(X, y, sample_weight=sample_weight, **fit_params)
+
+    def _check_hyperparameters(self):
+        super()._check_hyperparameters()
+        if self.median_filter % 2 == 0:
+            raise ValueError(
+                f"median_filter={self.median_filter!r} must be odd: a running median "
+                "over an even number of frames is centred half a frame off"
+            )
 
     def _encode_targets(self, y, *, fresh, classes=None):
         y = np.asarray(y)
@@ -252,8 +274,10 @@ activation, hidden_units
         -------
         proba : ndarray of shape (n_clips, n_frames, n_classes)
             Columns follow ``classes_``; each frame's sum to 1, except for
-            indicators, where each class has its own probability.
+            indicators, where each class has its own probability. With
+            ``median_filter > 1``, the running medians (see the parameter).
         """
+        self._check_hyperparameters()
         logits = self._logits(X)
         if self._multilabel:
             proba = 1.0 / (1.0 + np.exp(-logits))
@@ -261,7 +285,22 @@ activation, hidden_units
             logits -= logits.max(axis=1, keepdims=True)
             proba = np.exp(logits)
             proba /= proba.sum(axis=1, keepdims=True)
+        if self.median_filter > 1:
+            proba = self._running_median(proba)
         return np.ascontiguousarray(proba.transpose(0, 2, 1))
+
+    def _running_median(self, proba):
+        """Each clip's and class's running median over ``median_filter`` frames
+        of ``proba`` (n_clips, n_classes, n_frames); the edges repeat the
+        first and last frame. scipy's filter, not a torch one: it runs once
+        per predict, on the CPU arrays predict returns anyway."""
+        smooth = running_median(proba, size=(1, 1, self.median_filter), mode="nearest")
+        if self._multilabel:
+            return smooth
+        total = smooth.sum(axis=1, keepdims=True)
+        # the medians of a frame's classes can all be 0 (e.g. three frames of
+        # three different sure labels): keep that frame's own probabilities
+        return np.where(total > 0, smooth / np.where(total > 0, total, 1), proba)
 
     def predict(self, X):
         """A label per frame (or indicators per frame and class).

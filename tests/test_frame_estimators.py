@@ -239,6 +239,61 @@ def test_regressor_predict_is_the_network_output(maps):
                                atol=1e-6)
 
 
+def running_median(proba, k):
+    """Each clip's and class's median over the k frames around each frame,
+    the edges repeated: proba (n, n_frames, n_classes), by hand."""
+    half = k // 2
+    padded = np.pad(proba, ((0, 0), (half, half), (0, 0)), mode="edge")
+    windows = np.stack([padded[:, i:i + proba.shape[1]] for i in range(k)])
+    return np.median(windows, axis=0)
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_median_filter_is_the_running_median_of_each_class(fitted_clf, maps, k):
+    raw = fitted_clf.predict_proba(maps)
+    twin = pickle.loads(pickle.dumps(fitted_clf)).set_params(median_filter=k)
+    smooth = running_median(raw, k)
+    expected = smooth / smooth.sum(axis=-1, keepdims=True)
+    proba = twin.predict_proba(maps)
+    np.testing.assert_allclose(proba, expected, rtol=1e-6, atol=1e-9)
+    assert not np.allclose(proba, raw)
+    np.testing.assert_array_equal(twin.predict(maps), twin.classes_[proba.argmax(axis=-1)])
+    np.testing.assert_array_equal(fitted_clf.predict_proba(maps), raw)  # the original as it was
+
+
+def test_median_filter_removes_a_one_frame_flicker():
+    est = CNNFrameClassifier(median_filter=3)
+    est._multilabel = False
+    # (1 clip, 2 classes, 6 frames): class 1 sure everywhere but frame 2; frames
+    # 4 and 5 of three different sure labels have medians of 0 and stay as given
+    proba = np.array([[[0.1, 0.1, 0.9, 0.1, 0.1, 0.1],
+                       [0.9, 0.9, 0.1, 0.9, 0.9, 0.9]]])
+    np.testing.assert_allclose(est._running_median(proba)[0, 1], 0.9)
+    sure = np.eye(3)[None]  # frame t sure of class t
+    np.testing.assert_array_equal(est._running_median(sure)[0, :, 1], sure[0, :, 1])
+
+
+def test_median_filter_on_indicators_is_not_renormalised(fitted_indicator, maps):
+    raw = fitted_indicator.predict_proba(maps)
+    twin = pickle.loads(pickle.dumps(fitted_indicator)).set_params(median_filter=5)
+    np.testing.assert_allclose(twin.predict_proba(maps), running_median(raw, 5), rtol=1e-6)
+    np.testing.assert_array_equal(twin.predict(maps),
+                                  (running_median(raw, 5) >= 0.5).astype(int))
+
+
+@pytest.mark.parametrize("value, match", [
+    (4, r"median_filter=4 must be odd: a running median over an even number of frames"),
+    (0, r"The 'median_filter' parameter of CNNFrameClassifier must be an int in the "
+        r"range \[1, inf\)\. Got 0"),
+])
+def test_bad_median_filter_is_refused_at_fit_and_predict(fitted_clf, maps, value, match):
+    with pytest.raises(ValueError, match=match):
+        CNNFrameClassifier(**TINY, median_filter=value).fit(maps, frame_labels(maps))
+    twin = pickle.loads(pickle.dumps(fitted_clf)).set_params(median_filter=value)
+    with pytest.raises(ValueError, match=match):
+        twin.predict(maps)
+
+
 # -------------------------------------------------------------------- errors
 @pytest.mark.parametrize("make, y_of", [
     (lambda: CNNFrameClassifier(**TINY), lambda X: frame_labels(X)[:, :5]),
