@@ -33,6 +33,7 @@ import librosa
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 
+import skcnn.augment
 from skcnn import (
     CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor, CQTTransformer,
     SpectrogramTransformer,
@@ -179,12 +180,15 @@ def main():
     parser.add_argument("--per-speaker", type=int, default=20,
                         help="separation: training recordings per digit and speaker")
     parser.add_argument("--n-tones", type=int, default=500)
-    parser.add_argument("--cnn", default="{}", help="CNNFrameClassifier parameters (Python dict)")
+    parser.add_argument("--cnn", default="{}", help="CNNFrameClassifier parameters (Python dict; "
+                        "skcnn.augment's classes by name)")
     parser.add_argument("--mask", default="{}", help="CNNMaskRegressor parameters")
     parser.add_argument("--pitch", default="{}", help="CNNFrameRegressor parameters")
     args = parser.parse_args()
+    # the dicts may name skcnn.augment's classes, e.g. "{'augment': FrequencyWarp()}"
+    names = {"__builtins__": {}, **{n: getattr(skcnn.augment, n) for n in skcnn.augment.__all__}}
     for name in ("cnn", "mask", "pitch"):
-        setattr(args, name, eval(getattr(args, name), {"__builtins__": {}}))
+        setattr(args, name, eval(getattr(args, name), names))
     fsdd = load_fsdd(FSDD) if {"sed", "separation"} & set(args.tasks) else None
     all_speakers = list(np.unique(fsdd.speaker)) if fsdd is not None else []
     speakers = args.speakers.split(",") if args.speakers else all_speakers

@@ -267,8 +267,9 @@ class FrequencyWarp(Augmentation):
     intervals between harmonics. MFCCs have no frequency axis to warp.
 
     Leaving one FSDD speaker out, it lifted the frame classifier's
-    frame macro-F1 by 0.06 on the two hardest speakers
-    (``benchmarks/bench_frames.py sed``).
+    frame macro-F1 over SpecAugment alone by 0.06 on the two hardest
+    speakers (``benchmarks/bench_frames.py sed``), and
+    :class:`skcnn.CNNFrameClassifier`'s ``augment='auto'`` includes it.
 
     Parameters
     ----------

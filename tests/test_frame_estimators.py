@@ -29,6 +29,8 @@ from skcnn.modules import FrameCNN, MaskCNN
 # one block, two dilated layers: a receptive field of 1 + 2 + 6 = 9 frames
 TINY = dict(n_filters=(4,), time_context=2, max_epochs=3, lr=1e-2, random_state=0)
 TINY_MASK = dict(n_filters=(4, 4), max_epochs=3, lr=1e-2, random_state=0)
+# the frame classifier's probabilities as the network gives them (no running median)
+RAW = dict(median_filter=1)
 N, BINS, FRAMES = 12, 8, 20
 
 
@@ -68,12 +70,12 @@ def maps():
 
 @pytest.fixture(scope="module")
 def fitted_clf(maps):
-    return CNNFrameClassifier(**TINY).fit(maps, frame_labels(maps))
+    return CNNFrameClassifier(**TINY, **RAW).fit(maps, frame_labels(maps))
 
 
 @pytest.fixture(scope="module")
 def fitted_indicator(maps):
-    return CNNFrameClassifier(**TINY).fit(maps, frame_indicators(maps))
+    return CNNFrameClassifier(**TINY, **RAW).fit(maps, frame_indicators(maps))
 
 
 @pytest.fixture(scope="module")
@@ -219,8 +221,9 @@ def test_other_bins_or_channels_are_refused(fitted_any, shape):
 # ------------------------------------------------- prediction vs the network
 def test_predict_is_the_network_on_the_raw_input_with_augmentation_set(maps):
     y = frame_labels(maps)
-    clf = CNNFrameClassifier(**TINY, augment=SpecAugment(max_time=0.3, max_freq=0.3)).fit(maps, y)
-    plain = CNNFrameClassifier(**TINY, augment=None).fit(maps, y)
+    clf = CNNFrameClassifier(**TINY, **RAW, augment=SpecAugment(max_time=0.3, max_freq=0.3))
+    clf.fit(maps, y)
+    plain = CNNFrameClassifier(**TINY, **RAW, augment=None).fit(maps, y)
     # the augmentation did change training ...
     assert not np.allclose(clf.predict_proba(maps), plain.predict_proba(maps))
     # ... and prediction is the softmax over classes of the network's own output
@@ -259,6 +262,23 @@ def test_median_filter_is_the_running_median_of_each_class(fitted_clf, maps, k):
     assert not np.allclose(proba, raw)
     np.testing.assert_array_equal(twin.predict(maps), twin.classes_[proba.argmax(axis=-1)])
     np.testing.assert_array_equal(fitted_clf.predict_proba(maps), raw)  # the original as it was
+
+
+def test_defaults_filter_over_9_frames_and_train_with_specaugment_and_warp(maps):
+    y = frame_labels(maps)
+    clf = CNNFrameClassifier(n_filters=(4,), time_context=2, max_epochs=2, random_state=0)
+    clf.fit(maps, y)
+    assert clf.median_filter == 9
+    assert repr(clf.augment_) == repr(Compose([SpecAugment(), FrequencyWarp()]))
+    # the default's probabilities: the running medians of the network's softmax
+    logits = logits_of(clf, maps)
+    softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+    smooth = running_median((softmax / softmax.sum(axis=1, keepdims=True)).transpose(0, 2, 1), 9)
+    np.testing.assert_allclose(clf.predict_proba(maps),
+                               smooth / smooth.sum(axis=-1, keepdims=True), rtol=1e-5, atol=1e-7)
+    for est in (CNNFrameRegressor(**TINY).fit(maps, frame_values(maps)),
+                CNNMaskRegressor(**TINY_MASK).fit(maps, masks(maps))):
+        assert est.augment_ is None
 
 
 def test_median_filter_removes_a_one_frame_flicker():
@@ -602,6 +622,9 @@ def test_pickle_round_trip_predicts_the_same(fitted_any, maps):
 def _unfitted_twin(est):
     if isinstance(est, CNNMaskRegressor):
         return CNNMaskRegressor(n_filters=TINY_MASK["n_filters"])
+    if isinstance(est, CNNFrameClassifier):  # the post-processing is a parameter, not a weight
+        return CNNFrameClassifier(n_filters=TINY["n_filters"], time_context=TINY["time_context"],
+                                  median_filter=est.median_filter)
     return type(est)(n_filters=TINY["n_filters"], time_context=TINY["time_context"])
 
 
