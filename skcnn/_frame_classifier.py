@@ -83,7 +83,7 @@ activation, hidden_units
         8 kHz (209 ms at hop 512 and 22.05 kHz): a run of a label shorter
         than 5 frames inside another is voted away. Leaving each FSDD
         speaker out it raised event F1 from 0.58 to 0.76 and frame macro-F1
-        from 0.739 to 0.749 (``benchmarks/bench_frames.py sed``); for events
+        from 0.739 to 0.749 in a screening run (``benchmarks/bench_frames.py sed``); for events
         of a few frames (clicks) set it lower. A frame's label then
         depends on ``median_filter // 2`` more frames on each side than
         :func:`skcnn.inspection.describe` shows.
@@ -220,9 +220,10 @@ activation, hidden_units
         return super().fit(X, y, sample_weight=sample_weight, **fit_params)
 
     def _auto_augment(self, sample_ndim):
-        # leaving each FSDD speaker out, frame macro-F1 0.739 against 0.709 with
-        # none, the worst speaker 0.657 against 0.590 (benchmarks/bench_frames.py
-        # sed); Mixup on top cost 0.07-0.15 on the two hardest speakers
+        # leaving each FSDD speaker out, frame macro-F1 0.740 (with median_filter=9)
+        # against 0.709 with neither, the worst speaker 0.626 against 0.590
+        # (benchmarks/bench_frames.py sed); Mixup on top cost 0.07-0.15 on the two
+        # hardest speakers
         return Compose([SpecAugment(), FrequencyWarp()])
 
     def _check_hyperparameters(self):
