@@ -299,7 +299,7 @@ def main(argv=None):
     print(f"torch {torch.__version__}, {cores} cores; {args.n_jobs} fold(s) side by side, "
           f"CNN n_threads={cnn.n_threads}, forest n_jobs={rf_jobs}")
     print(f"CNN: CNNClassifier defaults, overrides {args.cnn or 'none'} "
-          f"(random_state=0, max_epochs={cnn.max_epochs}, batch_size={cnn.batch_size}, "
+          f"(random_state={cnn.random_state}, max_epochs={cnn.max_epochs}, batch_size={cnn.batch_size}, "
           f"n_filters={cnn.n_filters}, global_pool={cnn.global_pool})")
     print("\nfront ends:")
     for name in args.sets:
