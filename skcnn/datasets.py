@@ -26,7 +26,7 @@ fetchers) in :mod:`skcnn._fetch`. None of them imports torch.
 from ._audio_files import load_audio_folder
 from ._catmeows import CATMEOWS_URL, fetch_catmeows, load_catmeows
 from ._fetch import get_data_home
-from ._fsdd import FSDD_URL, _read_checksums, fetch_fsdd, load_fsdd
+from ._fsdd import FSDD_URL, fetch_fsdd, load_fsdd
 from ._mixtures import make_mixtures
 from ._soundscapes import make_soundscapes
 from ._synthetic import (

@@ -14,9 +14,9 @@ import pytest
 import soundfile as sf
 from scipy.signal import stft
 
+from skcnn._fsdd import _read_checksums
 from skcnn.datasets import (
     AUDIO_CLASS_NAMES,
-    _read_checksums,
     fetch_fsdd,
     get_data_home,
     load_audio_folder,
