@@ -55,7 +55,13 @@ How the time is measured, and how the two cores are used:
 
 Printed: per set and fold, the CNN's and the forest's accuracy and fit
 seconds; then per set: mean CNN, mean RF, their difference in points, and the
-worst fold (the lowest CNN accuracy). ``--out results.csv`` also writes one
+worst fold (the lowest CNN accuracy).
+
+``--seeds 0,1,2`` fits the CNN of every fold once per seed (its
+``random_state``; the forest keeps seed 0): on CatMeows the five-fold mean of
+one seed moves by about 5 points from seed to seed, more than most variants
+differ, so compare variants over several seeds. The summary then gives each
+seed's mean, their mean and spread, and the worst fold by its mean over seeds. ``--out results.csv`` also writes one
 row per fold (and the timing line).
 
 Measured on the development machine's 2 cores, shared with other jobs, with the
@@ -189,9 +195,9 @@ def load_set(name, data):
     return clips, y, [(f"fold {i}", tr, te) for i, (tr, te) in enumerate(cv.split(clips, y))]
 
 
-def run_fold(set_name, label, cnn, spectrograms, statistics, y, train, test, rf_jobs):
-    """Fit and score the CNN and the forest on one fold (in a worker process)."""
-    cnn = clone(cnn)
+def run_fold(set_name, label, cnn, seed, spectrograms, statistics, y, train, test, rf_jobs):
+    """Fit and score the CNN (seeded ``seed``) and the forest on one fold (in a worker process)."""
+    cnn = clone(cnn).set_params(random_state=seed)
     start = time.perf_counter()
     cnn.fit(spectrograms[train], y[train])
     cnn_fit = time.perf_counter() - start
@@ -202,7 +208,7 @@ def run_fold(set_name, label, cnn, spectrograms, statistics, y, train, test, rf_
     forest.fit(statistics[train], y[train])
     rf_fit = time.perf_counter() - start
     rf_accuracy = accuracy_score(y[test], forest.predict(statistics[test]))
-    return dict(set=set_name, fold=label, n_train=len(train), n_test=len(test),
+    return dict(set=set_name, fold=label, seed=seed, n_train=len(train), n_test=len(test),
                 cnn_accuracy=cnn_accuracy, rf_accuracy=rf_accuracy,
                 cnn_fit_s=cnn_fit, rf_fit_s=rf_fit)
 
@@ -222,12 +228,12 @@ def time_one_fit(cnn_params):
 
 
 def print_table(rows, sets):
-    head = (f"{'set':<13} {'fold':<22} {'n_train':>7} {'n_test':>6} {'CNN acc':>8} "
+    head = (f"{'set':<13} {'fold':<22} {'seed':>4} {'n_train':>7} {'n_test':>6} {'CNN acc':>8} "
             f"{'RF acc':>7} {'CNN fit s':>10} {'RF fit s':>9}")
     print("\n" + head + "\n" + "-" * len(head))
     for name in sets:
         for r in (r for r in rows if r["set"] == name):
-            print(f"{r['set']:<13} {r['fold']:<22} {r['n_train']:>7} {r['n_test']:>6} "
+            print(f"{r['set']:<13} {r['fold']:<22} {r['seed']:>4} {r['n_train']:>7} {r['n_test']:>6} "
                   f"{r['cnn_accuracy']:>8.3f} {r['rf_accuracy']:>7.3f} "
                   f"{r['cnn_fit_s']:>10.1f} {r['rf_fit_s']:>9.1f}")
     head = (f"{'set':<13} {'folds':>5} {'mean CNN':>9} {'mean RF':>8} {'CNN-RF (points)':>16}  "
@@ -237,11 +243,34 @@ def print_table(rows, sets):
         mine = [r for r in rows if r["set"] == name]
         if not mine:
             continue
-        cnn = np.mean([r["cnn_accuracy"] for r in mine])
-        rf = np.mean([r["rf_accuracy"] for r in mine])
-        worst = min(mine, key=lambda r: r["cnn_accuracy"])
-        print(f"{name:<13} {len(mine):>5} {cnn:>9.3f} {rf:>8.3f} {100 * (cnn - rf):>+16.1f}  "
-              f"{worst['fold']}: {worst['cnn_accuracy']:.3f} (RF {worst['rf_accuracy']:.3f})")
+        summary = summarise(mine)
+        worst = summary["worst"]
+        print(f"{name:<13} {summary['n_folds']:>5} {summary['cnn']:>9.3f} {summary['rf']:>8.3f} "
+              f"{100 * (summary['cnn'] - summary['rf']):>+16.1f}  "
+              f"{worst[0]}: {worst[1]:.3f} (RF {worst[2]:.3f})")
+        if len(summary["per_seed"]) > 1:
+            means = summary["per_seed"]
+            print(f"{'':<13} seeds {', '.join(f'{k}: {v:.3f}' for k, v in means.items())}; "
+                  f"spread {max(means.values()) - min(means.values()):.3f}")
+
+
+def summarise(rows):
+    """One set's rows (folds x seeds): means over folds and seeds, per seed, the worst fold.
+
+    Every seed's mean is over the same folds; the worst fold is the one whose
+    CNN accuracy, averaged over the seeds, is lowest.
+    """
+    folds = list(dict.fromkeys(r["fold"] for r in rows))
+    seeds = sorted({r["seed"] for r in rows})
+    per_seed = {s: float(np.mean([r["cnn_accuracy"] for r in rows if r["seed"] == s]))
+                for s in seeds}
+    by_fold = {f: (float(np.mean([r["cnn_accuracy"] for r in rows if r["fold"] == f])),
+                   float(np.mean([r["rf_accuracy"] for r in rows if r["fold"] == f])))
+               for f in folds}
+    worst = min(by_fold, key=lambda f: by_fold[f][0])
+    return dict(n_folds=len(folds), cnn=float(np.mean(list(per_seed.values()))),
+                rf=float(np.mean([v[1] for v in by_fold.values()])), per_seed=per_seed,
+                worst=(worst, *by_fold[worst]))
 
 
 def parse_args(argv=None):
@@ -255,6 +284,9 @@ def parse_args(argv=None):
     parser.add_argument("--cnn", default="{}",
                         help="JSON object of CNNClassifier parameters overriding its defaults, "
                              "e.g. '{\"global_pool\": \"avg\", \"max_epochs\": 30}'")
+    parser.add_argument("--seeds", default=None,
+                        help="comma-separated CNN random_state values, each fold fitted once per "
+                             "seed (default: 0, or --cnn's random_state)")
     parser.add_argument("--n-jobs", type=int, default=2,
                         help="folds run side by side in worker processes (default 2)")
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as CSV here")
@@ -280,6 +312,19 @@ def parse_args(argv=None):
         CNNClassifier(**cnn_parameters(args.cnn))._check_hyperparameters()
     except (TypeError, ValueError) as exc:  # sklearn's InvalidParameterError is a ValueError
         parser.error(f"--cnn: {exc}")
+    if args.seeds is None:
+        args.seeds = [args.cnn.get("random_state", 0)]
+    elif "random_state" in args.cnn:
+        parser.error("give the CNN's seeds either as --seeds or as --cnn's random_state, not both")
+    else:
+        try:
+            args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+        except ValueError:
+            parser.error(f"--seeds={args.seeds!r} must be comma-separated integers, e.g. 0,1,2")
+        if not args.seeds or len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
+            parser.error(f"--seeds={','.join(map(str, args.seeds))}: give distinct "
+                         "non-negative integers, e.g. 0,1,2")
+    args.cnn.pop("random_state", None)  # given per fold, from args.seeds
     if args.quick:
         args.max_folds = QUICK_FOLDS if args.max_folds is None else min(args.max_folds, QUICK_FOLDS)
     if args.max_folds is not None and args.max_folds < 1:
@@ -295,11 +340,11 @@ def main(argv=None):
 
     cores = os.cpu_count() or 1
     rf_jobs = max(1, cores // args.n_jobs)
-    cnn = CNNClassifier(**{"random_state": 0, **cnn_parameters(args.cnn)})
+    cnn = CNNClassifier(**{"random_state": args.seeds[0], **cnn_parameters(args.cnn)})
     print(f"torch {torch.__version__}, {cores} cores; {args.n_jobs} fold(s) side by side, "
           f"CNN n_threads={cnn.n_threads}, forest n_jobs={rf_jobs}")
     print(f"CNN: CNNClassifier defaults, overrides {args.cnn or 'none'} "
-          f"(random_state={cnn.random_state}, max_epochs={cnn.max_epochs}, batch_size={cnn.batch_size}, "
+          f"(random_state {', '.join(map(str, args.seeds))}, max_epochs={cnn.max_epochs}, batch_size={cnn.batch_size}, "
           f"n_filters={cnn.n_filters}, global_pool={cnn.global_pool})")
     print("\nfront ends:")
     for name in args.sets:
@@ -325,33 +370,34 @@ def main(argv=None):
               f"in {time.perf_counter() - start:.1f} s")
         del clips
         sets_run.append(name)
-        tasks += [(name, label, spectrograms, statistics, y, train, test)
-                  for label, train, test in folds]
+        tasks += [(name, label, seed, spectrograms, statistics, y, train, test)
+                  for label, train, test in folds for seed in args.seeds]
 
     rows = []
     if tasks:
         print(f"\n{len(tasks)} fold(s) to fit ...", flush=True)
         start = time.perf_counter()
         results = Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(
-            delayed(run_fold)(name, label, cnn, S, M, y, train, test, rf_jobs)
-            for name, label, S, M, y, train, test in tasks
+            delayed(run_fold)(name, label, cnn, seed, S, M, y, train, test, rf_jobs)
+            for name, label, seed, S, M, y, train, test in tasks
         )
         for r in results:
             rows.append(r)
-            print(f"  done {r['set']} {r['fold']}: CNN {r['cnn_accuracy']:.3f} in "
+            print(f"  done {r['set']} {r['fold']} seed {r['seed']}: CNN {r['cnn_accuracy']:.3f} in "
                   f"{r['cnn_fit_s']:.0f} s, RF {r['rf_accuracy']:.3f} in {r['rf_fit_s']:.1f} s "
                   f"({time.perf_counter() - start:.0f} s elapsed)", flush=True)
-        order = {(t[0], t[1]): i for i, t in enumerate(tasks)}  # back to fold order
-        rows.sort(key=lambda r: order[r["set"], r["fold"]])
+        order = {t[:3]: i for i, t in enumerate(tasks)}  # back to fold order
+        rows.sort(key=lambda r: order[r["set"], r["fold"], r["seed"]])
         print_table(rows, sets_run)
 
     if "timing" in args.sets:
-        shape, features_s, fit_s, n_threads = time_one_fit(args.cnn)
+        shape, features_s, fit_s, n_threads = time_one_fit({**args.cnn, "random_state": args.seeds[0]})
         print(f"\ntiming: one fit of the default CNN on {shape[0]} synthetic clips of 5 s at "
               f"22,050 Hz, spectrograms {shape[1:]} (128 mels, n_fft 2048, hop 512; computed "
               f"beforehand in {features_s:.1f} s, not timed), {n_threads} torch thread(s): "
               f"{fit_s:.1f} s (target <= 120 s on 2 cores)")
-        rows.append(dict(set="timing", fold=f"{shape[0]} clips {shape[1:]}", n_train=shape[0],
+        rows.append(dict(set="timing", fold=f"{shape[0]} clips {shape[1:]}", seed=args.seeds[0],
+                         n_train=shape[0],
                          n_test=0, cnn_accuracy="", rf_accuracy="", cnn_fit_s=fit_s,
                          rf_fit_s=""))
 
