@@ -61,8 +61,9 @@ worst fold (the lowest CNN accuracy).
 ``random_state``; the forest keeps seed 0): on CatMeows the five-fold mean of
 one seed moves by about 5 points from seed to seed, more than most variants
 differ, so compare variants over several seeds. The summary then gives each
-seed's mean, their mean and spread, and the worst fold by its mean over seeds. ``--out results.csv`` also writes one
-row per fold (and the timing line).
+seed's mean, their mean and spread, and the worst fold by its mean over seeds.
+``--out results.csv`` also writes one row per fold and seed (and the timing
+line).
 
 Measured on the development machine's 2 cores, shared with other jobs, with the
 defaults of skcnn's second version (input norm per bin, four blocks, 'avgmax'
@@ -228,12 +229,13 @@ def time_one_fit(cnn_params):
 
 
 def print_table(rows, sets):
-    head = (f"{'set':<13} {'fold':<22} {'seed':>4} {'n_train':>7} {'n_test':>6} {'CNN acc':>8} "
-            f"{'RF acc':>7} {'CNN fit s':>10} {'RF fit s':>9}")
+    head = (f"{'set':<13} {'fold':<22} {'seed':>4} {'n_train':>7} {'n_test':>6} "
+            f"{'CNN acc':>8} {'RF acc':>7} {'CNN fit s':>10} {'RF fit s':>9}")
     print("\n" + head + "\n" + "-" * len(head))
     for name in sets:
         for r in (r for r in rows if r["set"] == name):
-            print(f"{r['set']:<13} {r['fold']:<22} {r['seed']:>4} {r['n_train']:>7} {r['n_test']:>6} "
+            print(f"{r['set']:<13} {r['fold']:<22} {r['seed']:>4} {r['n_train']:>7} "
+                  f"{r['n_test']:>6} "
                   f"{r['cnn_accuracy']:>8.3f} {r['rf_accuracy']:>7.3f} "
                   f"{r['cnn_fit_s']:>10.1f} {r['rf_fit_s']:>9.1f}")
     head = (f"{'set':<13} {'folds':>5} {'mean CNN':>9} {'mean RF':>8} {'CNN-RF (points)':>16}  "
@@ -344,7 +346,8 @@ def main(argv=None):
     print(f"torch {torch.__version__}, {cores} cores; {args.n_jobs} fold(s) side by side, "
           f"CNN n_threads={cnn.n_threads}, forest n_jobs={rf_jobs}")
     print(f"CNN: CNNClassifier defaults, overrides {args.cnn or 'none'} "
-          f"(random_state {', '.join(map(str, args.seeds))}, max_epochs={cnn.max_epochs}, batch_size={cnn.batch_size}, "
+          f"(random_state {', '.join(map(str, args.seeds))}, max_epochs={cnn.max_epochs}, "
+          f"batch_size={cnn.batch_size}, "
           f"n_filters={cnn.n_filters}, global_pool={cnn.global_pool})")
     print("\nfront ends:")
     for name in args.sets:
@@ -383,7 +386,8 @@ def main(argv=None):
         )
         for r in results:
             rows.append(r)
-            print(f"  done {r['set']} {r['fold']} seed {r['seed']}: CNN {r['cnn_accuracy']:.3f} in "
+            print(f"  done {r['set']} {r['fold']} seed {r['seed']}: "
+                  f"CNN {r['cnn_accuracy']:.3f} in "
                   f"{r['cnn_fit_s']:.0f} s, RF {r['rf_accuracy']:.3f} in {r['rf_fit_s']:.1f} s "
                   f"({time.perf_counter() - start:.0f} s elapsed)", flush=True)
         order = {t[:3]: i for i, t in enumerate(tasks)}  # back to fold order
@@ -391,7 +395,8 @@ def main(argv=None):
         print_table(rows, sets_run)
 
     if "timing" in args.sets:
-        shape, features_s, fit_s, n_threads = time_one_fit({**args.cnn, "random_state": args.seeds[0]})
+        shape, features_s, fit_s, n_threads = time_one_fit(
+            {**args.cnn, "random_state": args.seeds[0]})
         print(f"\ntiming: one fit of the default CNN on {shape[0]} synthetic clips of 5 s at "
               f"22,050 Hz, spectrograms {shape[1:]} (128 mels, n_fft 2048, hop 512; computed "
               f"beforehand in {features_s:.1f} s, not timed), {n_threads} torch thread(s): "
