@@ -71,7 +71,8 @@ default={D['activation']!r}
     lr_schedule : {{'constant', 'cosine'}}, default={D['lr_schedule']!r}
         'constant' keeps ``lr``; 'cosine' lowers it from ``lr`` towards 0
         over the ``max_epochs`` epochs of each ``fit`` or ``partial_fit``
-        call, along half a cosine (torch's ``CosineAnnealingLR`` through
+        call, along half a cosine, ``lr * (1 + cos(pi * epoch / max_epochs))
+        / 2`` (the closed form of torch's ``CosineAnnealingLR``, run by
         skorch's ``LRScheduler``; ``history_`` records each epoch's rate as
         ``event_lr``).
     batch_size : int, default={D['batch_size']}
