@@ -41,7 +41,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, check
 
 from . import _persistence
 from ._augmenting import augment_batch, augmentation_generator, set_augment_params
-from ._callbacks import EpochLog, FiniteLoss, cosine_schedule
+from ._callbacks import FLAT_SHARE, EpochLog, FiniteLoss, cosine_schedule
 from ._checks import (
     PARAMETER_CONSTRAINTS, check_augment_shape, check_hyperparameters, check_sample_weight,
 )
@@ -374,8 +374,9 @@ class BaseCNN(NeuralNet):
             for name, callback in super().get_default_callbacks()
         ]
         callbacks.append(("finite_loss", FiniteLoss()))
-        if self.lr_schedule == "cosine":
-            callbacks.append(("lr_schedule", cosine_schedule(self.max_epochs)))
+        if self.lr_schedule != "constant":
+            flat = FLAT_SHARE if self.lr_schedule == "flat_cos" else 0.0
+            callbacks.append(("lr_schedule", cosine_schedule(self.max_epochs, flat=flat)))
         if self.early_stopping:
             callbacks += self._validation_scores()
             callbacks.append((

@@ -5,7 +5,8 @@ Plain skorch callbacks, on skorch's public ``Callback`` interface:
 - :class:`FiniteLoss` stops training with a clear error when the loss
   becomes NaN or infinite, instead of training on garbage;
 - :func:`cosine_schedule` is skorch's ``LRScheduler`` lowering the rate along
-  half a cosine over each training call;
+  half a cosine over each training call, from its first epoch or, flat
+  first, over its last 30% (fastai's ``fit_flat_cos``);
 - :class:`EpochLog` is skorch's ``PrintLog`` (the per-epoch table of
   ``verbose=1``) without colour codes when the output is not a terminal, so
   that a log file stays readable.
@@ -18,24 +19,34 @@ from functools import partial
 import torch
 from skorch.callbacks import Callback, LRScheduler, PrintLog
 
-__all__ = ["EpochLog", "FiniteLoss", "cosine_schedule"]
+__all__ = ["EpochLog", "FLAT_SHARE", "FiniteLoss", "cosine_schedule"]
 
 
-def _cosine_factor(epoch, n_epochs):
-    """Half a cosine from 1 (first epoch) towards 0 (after the last)."""
-    return 0.5 * (1.0 + math.cos(math.pi * epoch / n_epochs))
+#: The share of the epochs that ``'flat_cos'`` keeps at the full rate.
+FLAT_SHARE = 0.7
 
 
-def cosine_schedule(n_epochs):
-    """skorch's LRScheduler: ``lr * (1 + cos(pi * epoch / n_epochs)) / 2``.
+def _cosine_factor(epoch, n_epochs, flat=0.0):
+    """1 for the first ``flat`` share of the epochs, then half a cosine
+    towards 0 (after the last epoch)."""
+    start = flat * n_epochs
+    if epoch < start:
+        return 1.0
+    return 0.5 * (1.0 + math.cos(math.pi * (epoch - start) / (n_epochs - start)))
 
-    The closed form (torch's ``LambdaLR`` of the initial rate), so that every
-    training call runs its own cosine from ``lr``; ``last_epoch=-1``, as
-    skorch would otherwise continue from the history's length.
+
+def cosine_schedule(n_epochs, flat=0.0):
+    """skorch's LRScheduler: ``lr * (1 + cos(pi * t / T)) / 2``.
+
+    ``t`` counts the epochs after the first ``flat * n_epochs``, which keep
+    ``lr``, and ``T`` is the number of the others. The closed form (torch's
+    ``LambdaLR`` of the initial rate), so that every training call runs its
+    own schedule from ``lr``; ``last_epoch=-1``, as skorch would otherwise
+    continue from the history's length.
     """
     return LRScheduler(
         policy=torch.optim.lr_scheduler.LambdaLR,
-        lr_lambda=partial(_cosine_factor, n_epochs=n_epochs),
+        lr_lambda=partial(_cosine_factor, n_epochs=n_epochs, flat=flat),
         last_epoch=-1,
     )
 

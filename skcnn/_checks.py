@@ -47,7 +47,7 @@ PARAMETER_CONSTRAINTS = {
     "hidden_units": [tuple, list],
     "architecture": [StrOptions({"cnn", "lenet5"})],
     "lr": [Interval(Real, 0, None, closed="neither")],
-    "lr_schedule": [StrOptions({"constant", "cosine"})],
+    "lr_schedule": [StrOptions({"constant", "cosine", "flat_cos"})],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "max_epochs": [Interval(Integral, 1, None, closed="left")],
     "early_stopping": ["boolean"],

@@ -452,3 +452,18 @@ def test_cosine_lr_schedule_restarts_in_every_training_call():
     assert "event_lr" not in constant.history[-1]
     with pytest.raises(ValueError, match="'lr_schedule' parameter of CNNClassifier must be"):
         CNNClassifier(lr_schedule="step").fit(X, y)
+
+
+def test_flat_cos_keeps_the_rate_for_70_percent_of_the_epochs_then_anneals():
+    import math
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
+    y = np.repeat([0, 1], 20)
+    clf = CNNClassifier(n_filters=(4,), hidden_units=(8,), lr=0.01, max_epochs=10,
+                        lr_schedule="flat_cos", random_state=0).fit(X, y)
+    annealed = [0.01 * (1 + math.cos(math.pi * e / 3)) / 2 for e in range(3)]
+    np.testing.assert_allclose(clf.history[:, "event_lr"], [0.01] * 7 + annealed)
+    clf.partial_fit(X, y)  # each training call runs its own schedule
+    np.testing.assert_allclose(clf.history[-10:, "event_lr"], [0.01] * 7 + annealed)
+    assert np.mean(clf.history[-10:, "event_lr"]) > 0.8 * 0.01  # 'cosine' averages 0.5
