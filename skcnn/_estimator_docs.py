@@ -77,7 +77,8 @@ default={D['activation']!r}
         skorch's ``LRScheduler``; ``history_`` records each epoch's rate as
         ``event_lr``). 'flat_cos' keeps ``lr`` for the first
         {FLAT_SHARE:.0%} of the epochs and runs the half cosine over the
-        rest (fastai's ``fit_flat_cos``): its mean rate is 85% of ``lr``,
+        rest (fastai's ``fit_flat_cos``): its mean rate is
+        {(1 + FLAT_SHARE) / 2:.0%} of ``lr``,
         against 50% for 'cosine', which makes short fits underfit.
     batch_size : int, default={D['batch_size']}
         Mini-batch size for training and prediction.

@@ -433,15 +433,21 @@ def test_fsdd_default_pipeline_accuracy(fsdd_dir):
     assert accuracy_score(fsdd.target[test], pipe.predict(X_test)) >= 0.97
 
 
+def _fit_scheduled(lr_schedule, max_epochs):
+    """A tiny classifier fitted at lr 0.01 with the schedule, and its data."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
+    y = np.repeat([0, 1], 20)
+    clf = CNNClassifier(n_filters=(4,), hidden_units=(8,), lr=0.01, max_epochs=max_epochs,
+                        lr_schedule=lr_schedule, random_state=0).fit(X, y)
+    return clf, X, y
+
+
 def test_cosine_lr_schedule_restarts_in_every_training_call():
     import math
     import pickle
 
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
-    y = np.repeat([0, 1], 20)
-    clf = CNNClassifier(n_filters=(4,), hidden_units=(8,), lr=0.01, max_epochs=4,
-                        lr_schedule="cosine", random_state=0).fit(X, y)
+    clf, X, y = _fit_scheduled("cosine", max_epochs=4)
     expected = [0.01 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)]
     np.testing.assert_allclose(clf.history[:, "event_lr"], expected)
     assert clf.optimizer_.param_groups[0]["lr"] < 0.002  # it really lowered the rate
@@ -457,11 +463,7 @@ def test_cosine_lr_schedule_restarts_in_every_training_call():
 def test_flat_cos_keeps_the_rate_for_70_percent_of_the_epochs_then_anneals():
     import math
 
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
-    y = np.repeat([0, 1], 20)
-    clf = CNNClassifier(n_filters=(4,), hidden_units=(8,), lr=0.01, max_epochs=10,
-                        lr_schedule="flat_cos", random_state=0).fit(X, y)
+    clf, X, y = _fit_scheduled("flat_cos", max_epochs=10)
     annealed = [0.01 * (1 + math.cos(math.pi * e / 3)) / 2 for e in range(3)]
     np.testing.assert_allclose(clf.history[:, "event_lr"], [0.01] * 7 + annealed)
     clf.partial_fit(X, y)  # each training call runs its own schedule
