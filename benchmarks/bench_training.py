@@ -2,9 +2,11 @@
 
 Both train the same module (``skcnn.modules.CNN``) on the same FSDD MFCCs
 (training split, ``MFCCTransformer(sr=8000, duration=1.0)``: 2,700 clips of
-1 x 13 x 16), with the same batch size, epochs, optimizer (Adam), loss and
-seed. The raw loop holds the training tensor in memory, draws one permutation
-per epoch and slices batches from the shuffled tensor; ``CNNClassifier.fit``
+1 x 13 x 16), with the same batch size, epochs, optimizer (Adam), learning-rate
+schedule (the classifier's default ``lr_schedule``: the raw loop steps a
+``LambdaLR`` of the same closed form after each epoch), loss and seed. The raw
+loop holds the training tensor in memory, draws one permutation per epoch and
+slices batches from the shuffled tensor; ``CNNClassifier.fit``
 runs skorch's loop (callbacks, history) over skcnn's tensor-slice batches, and
 its time includes input validation and building the network.
 
@@ -29,6 +31,7 @@ import numpy as np
 import torch
 
 from skcnn import CNNClassifier, MFCCTransformer
+from skcnn._callbacks import FLAT_SHARE, _cosine_factor
 from skcnn.datasets import load_fsdd
 from skcnn.modules import CNN
 
@@ -47,14 +50,20 @@ def load_features():
     return np.ascontiguousarray(X, dtype=np.float32), fsdd.target[train]
 
 
-def raw_loop(X, y, params, *, epochs, batch_size, lr, device, seed=0):
-    """The hand-written loop: same module, batch size, epochs and seed."""
+FLAT = {"constant": None, "cosine": 0.0, "flat_cos": FLAT_SHARE}
+
+
+def raw_loop(X, y, params, *, epochs, batch_size, lr, lr_schedule, device, seed=0):
+    """The hand-written loop: same module, batch size, epochs, schedule and seed."""
     start = time.perf_counter()
     torch.manual_seed(seed)
     Xt = torch.as_tensor(X, device=device)
     yt = torch.as_tensor(y, device=device)
     module = CNN(tuple(X.shape[1:]), int(y.max()) + 1, **params).to(device)
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    flat = FLAT[lr_schedule]
+    schedule = None if flat is None else torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda epoch: _cosine_factor(epoch, epochs, flat))
     criterion = torch.nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(seed)
     module.train()
@@ -67,15 +76,18 @@ def raw_loop(X, y, params, *, epochs, batch_size, lr, device, seed=0):
             loss.backward()
             optimizer.step()
             loss.item()  # skorch records every batch's loss, so sync here too
+        if schedule is not None:
+            schedule.step()
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return time.perf_counter() - start
 
 
-def skcnn_fit(X, y, params, *, epochs, batch_size, lr, device, seed=0):
+def skcnn_fit(X, y, params, *, epochs, batch_size, lr, lr_schedule, device, seed=0):
     start = time.perf_counter()
     CNNClassifier(**params, max_epochs=epochs, batch_size=batch_size, lr=lr,
-                  device=device, random_state=seed, n_threads=None).fit(X, y)
+                  lr_schedule=lr_schedule, device=device, random_state=seed,
+                  n_threads=None).fit(X, y)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return time.perf_counter() - start
@@ -102,7 +114,7 @@ def main(argv=None):
     for name, params in NETWORKS.items():
         epochs = args.epochs or (3 if name == "default" else 10)
         kw = dict(epochs=epochs, batch_size=defaults.batch_size, lr=defaults.lr,
-                  device=args.device)
+                  lr_schedule=defaults.lr_schedule, device=args.device)
         raw_loop(X, y, params, **{**kw, "epochs": 1})  # warm up
         skcnn_fit(X, y, params, **{**kw, "epochs": 1})
         times = {"raw": [], "skcnn": []}

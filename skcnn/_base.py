@@ -41,7 +41,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, check
 
 from . import _persistence
 from ._augmenting import augment_batch, augmentation_generator, set_augment_params
-from ._callbacks import FLAT_SHARE, EpochLog, FiniteLoss, cosine_schedule
+from ._callbacks import FLAT_SHARE, EpochLog, FiniteLoss, cosine_schedule, sets_the_rate
 from ._checks import (
     PARAMETER_CONSTRAINTS, check_augment_shape, check_hyperparameters, check_sample_weight,
 )
@@ -51,7 +51,7 @@ from ._layers import PER_BIN_NORMS
 from ._session import training_session
 from .modules import CNN, NETWORK_DEFAULTS, LeNet5
 
-__all__ = ["BaseCNN", "DEFAULTS", "unreduced_losses"]
+__all__ = ["BaseCNN", "CLASSIFIER_DEFAULTS", "DEFAULTS", "unreduced_losses"]
 
 #: Every default of the estimators' shared parameters, written once: the
 #: network's knobs (from :data:`skcnn.modules.NETWORK_DEFAULTS`) and the
@@ -79,6 +79,14 @@ DEFAULTS = {
     "train_split": None,
     "warm_start": False,
 }
+
+#: The classifier's defaults: :data:`DEFAULTS` with the learning rate kept
+#: for 70% of the epochs and then annealed ('flat_cos'). Measured on every
+#: dev set (README, "Defaults, measured"): it steadies the last epoch's
+#: weights (FSDD's official split 0.972 -> 0.992 over three seeds) and won
+#: or tied everywhere. The regressor and the frame and mask estimators keep
+#: 'constant', the rate their own benchmarks were measured with.
+CLASSIFIER_DEFAULTS = {**DEFAULTS, "lr_schedule": "flat_cos"}
 
 _SEED_MAX = np.iinfo(np.int32).max
 
@@ -374,7 +382,7 @@ class BaseCNN(NeuralNet):
             for name, callback in super().get_default_callbacks()
         ]
         callbacks.append(("finite_loss", FiniteLoss()))
-        if self.lr_schedule != "constant":
+        if self.lr_schedule != "constant" and not sets_the_rate(self.callbacks):
             flat = FLAT_SHARE if self.lr_schedule == "flat_cos" else 0.0
             callbacks.append(("lr_schedule", cosine_schedule(self.max_epochs, flat=flat)))
         if self.early_stopping:

@@ -19,7 +19,7 @@ from functools import partial
 import torch
 from skorch.callbacks import Callback, LRScheduler, PrintLog
 
-__all__ = ["EpochLog", "FLAT_SHARE", "FiniteLoss", "cosine_schedule"]
+__all__ = ["EpochLog", "FLAT_SHARE", "FiniteLoss", "cosine_schedule", "sets_the_rate"]
 
 
 #: The share of the epochs that ``'flat_cos'`` keeps at the full rate.
@@ -49,6 +49,22 @@ def cosine_schedule(n_epochs, flat=0.0):
         lr_lambda=partial(_cosine_factor, n_epochs=n_epochs, flat=flat),
         last_epoch=-1,
     )
+
+
+def sets_the_rate(callbacks):
+    """Whether skorch ``callbacks`` (a list of callbacks, callback classes or
+    ``(name, callback)`` pairs; or None/'disable') hold a learning-rate
+    scheduler of their own, which then replaces the estimator's
+    ``lr_schedule``: two schedulers would overwrite each other's rate."""
+    if not isinstance(callbacks, (list, tuple)):
+        return False
+    for callback in callbacks:
+        if isinstance(callback, tuple):
+            callback = callback[1]
+        kind = callback if isinstance(callback, type) else type(callback)
+        if issubclass(kind, LRScheduler):
+            return True
+    return False
 
 
 class FiniteLoss(Callback):

@@ -3,7 +3,7 @@
 As skorch's ``NeuralNetClassifier`` does for ``NeuralNet``, the class adds to
 :class:`skcnn._base.BaseCNN` only the encoding of its targets and its
 prediction methods; it repeats the shared signature, whose defaults are
-written once in :data:`skcnn._base.DEFAULTS`.
+written once in :data:`skcnn._base.CLASSIFIER_DEFAULTS`.
 """
 
 from numbers import Real
@@ -18,11 +18,11 @@ from sklearn.utils.validation import column_or_1d
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
 
-from ._base import DEFAULTS, BaseCNN
+from ._base import CLASSIFIER_DEFAULTS, BaseCNN
 from .augment import Compose, SpecAugment, TimeShift
-from ._estimator_docs import ATTRIBUTES_DOC, PARAMETERS_DOC
+from ._estimator_docs import ATTRIBUTES_DOC, CLASSIFIER_PARAMETERS_DOC
 
-D = DEFAULTS
+D = CLASSIFIER_DEFAULTS
 
 __all__ = ["CNNClassifier"]
 
@@ -61,7 +61,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     ``predict_proba(X) >= threshold`` and ``classes_`` is
     ``arange(n_classes)``, as in scikit-learn's ``MLPClassifier``.
 """
-        + PARAMETERS_DOC
+        + CLASSIFIER_PARAMETERS_DOC
         + """    class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the loss, as in scikit-learn: a dict
         ``{label: weight}``, 'balanced' for weights inversely proportional to

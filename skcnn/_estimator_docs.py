@@ -1,17 +1,18 @@
 """The shared parts of CNNClassifier's and CNNRegressor's docstrings.
 
-Defaults are read from :data:`skcnn._base.DEFAULTS`, where they are written
-once.
+Defaults are read from :data:`skcnn._base.DEFAULTS` (the classifier's from
+:data:`skcnn._base.CLASSIFIER_DEFAULTS`), where they are written once.
 """
 
-from ._base import DEFAULTS
+from ._base import CLASSIFIER_DEFAULTS, DEFAULTS
 from ._callbacks import FLAT_SHARE
 
-__all__ = ["ATTRIBUTES_DOC", "PARAMETERS_DOC"]
+__all__ = ["ATTRIBUTES_DOC", "CLASSIFIER_PARAMETERS_DOC", "PARAMETERS_DOC"]
 
-D = DEFAULTS
 
-PARAMETERS_DOC = f"""
+def _parameters_doc(D):
+    """The shared Parameters section, with the defaults of ``D``."""
+    return f"""
     Parameters
     ----------
     input_norm : {{'bin', 'channel', 'clip'}} or None, default={D['input_norm']!r}
@@ -80,6 +81,11 @@ default={D['activation']!r}
         rest (fastai's ``fit_flat_cos``): its mean rate is
         {(1 + FLAT_SHARE) / 2:.0%} of ``lr``,
         against 50% for 'cosine', which makes short fits underfit.
+        CNNClassifier defaults to 'flat_cos', which steadied its last
+        epoch's weights and won or tied on every dev set measured; the
+        other estimators keep 'constant'. A skorch ``LRScheduler`` of your
+        own in ``callbacks`` replaces the schedule: the rate is then that
+        callback's alone.
     batch_size : int, default={D['batch_size']}
         Mini-batch size for training and prediction.
     max_epochs : int, default={D['max_epochs']}
@@ -153,6 +159,10 @@ default={D['activation']!r}
         (``module__``, ``optimizer__``, ``criterion__``, ``callbacks__``,
         ``iterator_train__``, ``iterator_valid__``).
 """
+
+
+PARAMETERS_DOC = _parameters_doc(DEFAULTS)
+CLASSIFIER_PARAMETERS_DOC = _parameters_doc(CLASSIFIER_DEFAULTS)
 
 ATTRIBUTES_DOC = """
     input_shape_ : tuple of int

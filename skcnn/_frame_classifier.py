@@ -100,7 +100,8 @@ activation, hidden_units
     **others
         Every other parameter (``lr``, ``max_epochs``, ``batch_size``,
         ``early_stopping``, ``random_state``, ``device``, ``n_threads``, ...)
-        as in :class:`CNNClassifier`.
+        as in :class:`CNNClassifier`, but ``lr_schedule`` defaults to
+        'constant', the rate the frame benchmarks were measured with.
 
     Attributes
     ----------

@@ -197,8 +197,11 @@ def test_skorch_prefixes_and_callbacks():
     assert clf.optimizer_.param_groups[0]["momentum"] == 0.9
     assert clf.module_.head[0].out_features == 5
     assert "train_acc" in clf.history[-1]
+    # the user's scheduler replaces the default lr_schedule ('flat_cos') alone
     assert clf.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.5**4)
+    assert "lr_schedule" not in dict(clf.callbacks_)
     assert "callbacks__lr__gamma" in clf.get_params()
+    assert "lr_schedule" in dict(CNNClassifier(**TINY).fit(X, y).callbacks_)
 
 
 def test_user_checkpoint_and_early_stopping_callbacks(tmp_path, capsys):
@@ -454,7 +457,8 @@ def test_cosine_lr_schedule_restarts_in_every_training_call():
     pickle.loads(pickle.dumps(clf)).partial_fit(X, y)  # the schedule pickles
     clf.partial_fit(X, y)
     np.testing.assert_allclose(clf.history[:, "event_lr"], expected * 2)
-    constant = CNNClassifier(n_filters=(4,), max_epochs=2, random_state=0).fit(X, y)
+    constant = CNNClassifier(n_filters=(4,), max_epochs=2, lr_schedule="constant",
+                             random_state=0).fit(X, y)
     assert "event_lr" not in constant.history[-1]
     with pytest.raises(ValueError, match="'lr_schedule' parameter of CNNClassifier must be"):
         CNNClassifier(lr_schedule="step").fit(X, y)
@@ -469,3 +473,35 @@ def test_flat_cos_keeps_the_rate_for_70_percent_of_the_epochs_then_anneals():
     clf.partial_fit(X, y)  # each training call runs its own schedule
     np.testing.assert_allclose(clf.history[-10:, "event_lr"], [0.01] * 7 + annealed)
     assert np.mean(clf.history[-10:, "event_lr"]) > 0.8 * 0.01  # 'cosine' averages 0.5
+
+
+def test_the_classifier_anneals_by_default_and_the_other_estimators_keep_the_rate():
+    from skcnn import CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
+    y = np.repeat([0, 1], 20)
+    clf = CNNClassifier(n_filters=(4,), hidden_units=(8,), lr=0.01, max_epochs=10,
+                        random_state=0).fit(X, y)
+    assert clf.lr_schedule == "flat_cos"
+    assert clf.history[6, "event_lr"] == 0.01 and clf.history[-1, "event_lr"] < 0.003
+    assert "flat_cos" in CNNClassifier.__doc__.split("lr_schedule :")[1].split("\n")[0]
+    for other in (CNNRegressor, CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor):
+        assert other().lr_schedule == "constant", other.__name__
+    reg = CNNRegressor(n_filters=(4,), hidden_units=(8,), max_epochs=2,
+                       random_state=0).fit(X, y.astype(np.float32))
+    assert "event_lr" not in reg.history[-1]
+    assert "default='constant'" in CNNRegressor.__doc__.split("lr_schedule :")[1].split("\n")[0]
+
+
+@pytest.mark.parametrize("callbacks, expected", [
+    (None, False), ("disable", False), ([EpochScoring("accuracy")], False),
+    ([LRScheduler(policy="StepLR", step_size=1)], True),
+    ([("lr", LRScheduler(policy="StepLR", step_size=1))], True),
+    ([LRScheduler], True),
+    ([("restarts", LRScheduler(policy="WarmRestartLR"))], True),
+])
+def test_a_scheduler_among_the_users_callbacks_is_recognised(callbacks, expected):
+    from skcnn._callbacks import sets_the_rate
+
+    assert sets_the_rate(callbacks) is expected
