@@ -81,9 +81,9 @@ default={D['activation']!r}
         rest (fastai's ``fit_flat_cos``): its mean rate is
         {(1 + FLAT_SHARE) / 2:.0%} of ``lr``,
         against 50% for 'cosine', which makes short fits underfit.
-        CNNClassifier defaults to 'flat_cos', which steadied its last
-        epoch's weights and won or tied on every dev set measured; the
-        other estimators keep 'constant'. A skorch ``LRScheduler`` of your
+        CNNClassifier (and CNNFrameClassifier) default to 'flat_cos', which
+        steadied the last epoch's weights and won or tied on every dev set
+        measured; the regressors keep 'constant'. A skorch ``LRScheduler`` of your
         own in ``callbacks`` replaces the schedule: the rate is then that
         callback's alone.
     batch_size : int, default={D['batch_size']}
