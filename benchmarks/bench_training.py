@@ -8,7 +8,9 @@ schedule (the classifier's default ``lr_schedule``: the raw loop steps a
 loop holds the training tensor in memory, draws one permutation per epoch and
 slices batches from the shuffled tensor; ``CNNClassifier.fit``
 runs skorch's loop (callbacks, history) over skcnn's tensor-slice batches, and
-its time includes input validation and building the network.
+its time includes input validation and building the network. Neither augments
+(``augment=None``: the raw loop has no augmentation to match;
+``benchmarks/bench_augment.py`` measures what augmentation costs).
 
 Prints samples per second (median of several repeats, raw and skcnn runs
 interleaved) and the ratio skcnn / raw, for the default network and a tiny
@@ -87,7 +89,7 @@ def skcnn_fit(X, y, params, *, epochs, batch_size, lr, lr_schedule, device, seed
     start = time.perf_counter()
     CNNClassifier(**params, max_epochs=epochs, batch_size=batch_size, lr=lr,
                   lr_schedule=lr_schedule, device=device, random_state=seed,
-                  n_threads=None).fit(X, y)
+                  augment=None, n_threads=None).fit(X, y)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return time.perf_counter() - start
