@@ -83,9 +83,9 @@ default={D['activation']!r}
         against 50% for 'cosine', which makes short fits underfit.
         CNNClassifier (and CNNFrameClassifier) default to 'flat_cos', which
         steadied the last epoch's weights and won or tied on every dev set
-        measured; the regressors keep 'constant'. A skorch ``LRScheduler`` of your
-        own in ``callbacks`` replaces the schedule: the rate is then that
-        callback's alone.
+        measured; the regressors keep 'constant'. A skorch ``LRScheduler``
+        of your own in ``callbacks`` replaces the schedule: the rate is then
+        that callback's alone.
     batch_size : int, default={D['batch_size']}
         Mini-batch size for training and prediction.
     max_epochs : int, default={D['max_epochs']}
