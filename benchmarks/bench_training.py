@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from skcnn import CNNClassifier, MFCCTransformer
-from skcnn._callbacks import FLAT_SHARE, _cosine_factor
+from skcnn._callbacks import FLAT_SHARES, _cosine_factor
 from skcnn.datasets import load_fsdd
 from skcnn.modules import CNN
 
@@ -52,9 +52,6 @@ def load_features():
     return np.ascontiguousarray(X, dtype=np.float32), fsdd.target[train]
 
 
-FLAT = {"constant": None, "cosine": 0.0, "flat_cos": FLAT_SHARE}
-
-
 def raw_loop(X, y, params, *, epochs, batch_size, lr, lr_schedule, device, seed=0):
     """The hand-written loop: same module, batch size, epochs, schedule and seed."""
     start = time.perf_counter()
@@ -63,7 +60,7 @@ def raw_loop(X, y, params, *, epochs, batch_size, lr, lr_schedule, device, seed=
     yt = torch.as_tensor(y, device=device)
     module = CNN(tuple(X.shape[1:]), int(y.max()) + 1, **params).to(device)
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
-    flat = FLAT[lr_schedule]
+    flat = FLAT_SHARES.get(lr_schedule)  # None: 'constant'
     schedule = None if flat is None else torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda epoch: _cosine_factor(epoch, epochs, flat))
     criterion = torch.nn.CrossEntropyLoss()

@@ -41,7 +41,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, check
 
 from . import _persistence
 from ._augmenting import augment_batch, augmentation_generator, set_augment_params
-from ._callbacks import FLAT_SHARE, EpochLog, FiniteLoss, cosine_schedule, sets_the_rate
+from ._callbacks import FLAT_SHARES, EpochLog, FiniteLoss, cosine_schedule, sets_the_rate
 from ._checks import (
     PARAMETER_CONSTRAINTS, check_augment_shape, check_hyperparameters, check_sample_weight,
 )
@@ -383,8 +383,8 @@ class BaseCNN(NeuralNet):
             for name, callback in super().get_default_callbacks()
         ]
         callbacks.append(("finite_loss", FiniteLoss()))
-        if self.lr_schedule != "constant" and not sets_the_rate(self.callbacks):
-            flat = FLAT_SHARE if self.lr_schedule == "flat_cos" else 0.0
+        if self.lr_schedule in FLAT_SHARES and not sets_the_rate(self.callbacks):
+            flat = FLAT_SHARES[self.lr_schedule]
             callbacks.append(("lr_schedule", cosine_schedule(self.max_epochs, flat=flat)))
         if self.early_stopping:
             callbacks += self._validation_scores()

@@ -19,11 +19,17 @@ from functools import partial
 import torch
 from skorch.callbacks import Callback, LRScheduler, PrintLog
 
-__all__ = ["EpochLog", "FLAT_SHARE", "FiniteLoss", "cosine_schedule", "sets_the_rate"]
+__all__ = [
+    "EpochLog", "FLAT_SHARE", "FLAT_SHARES", "FiniteLoss", "cosine_schedule", "sets_the_rate",
+]
 
 
 #: The share of the epochs that ``'flat_cos'`` keeps at the full rate.
 FLAT_SHARE = 0.7
+
+#: Each annealing ``lr_schedule`` and the share of its epochs kept flat
+#: ("constant" has none: it adds no scheduler).
+FLAT_SHARES = {"cosine": 0.0, "flat_cos": FLAT_SHARE}
 
 
 def _cosine_factor(epoch, n_epochs, flat=0.0):

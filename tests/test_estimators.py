@@ -437,12 +437,13 @@ def test_fsdd_default_pipeline_accuracy(fsdd_dir):
 
 
 def _fit_scheduled(lr_schedule, max_epochs):
-    """A tiny classifier fitted at lr 0.01 with the schedule, and its data."""
+    """A tiny classifier fitted at lr 0.01 with the schedule (None: the default), and its data."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
     y = np.repeat([0, 1], 20)
+    schedule = {} if lr_schedule is None else {"lr_schedule": lr_schedule}
     clf = CNNClassifier(n_filters=(4,), hidden_units=(8,), lr=0.01, max_epochs=max_epochs,
-                        lr_schedule=lr_schedule, random_state=0).fit(X, y)
+                        random_state=0, **schedule).fit(X, y)
     return clf, X, y
 
 
@@ -478,11 +479,7 @@ def test_flat_cos_keeps_the_rate_for_70_percent_of_the_epochs_then_anneals():
 def test_the_classifiers_anneal_by_default_and_the_regressors_keep_the_rate():
     from skcnn import CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor
 
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
-    y = np.repeat([0, 1], 20)
-    clf = CNNClassifier(n_filters=(4,), hidden_units=(8,), lr=0.01, max_epochs=10,
-                        random_state=0).fit(X, y)
+    clf, X, y = _fit_scheduled(None, max_epochs=10)
     assert clf.lr_schedule == "flat_cos"
     assert clf.history[6, "event_lr"] == 0.01 and clf.history[-1, "event_lr"] < 0.003
     assert "flat_cos" in CNNClassifier.__doc__.split("lr_schedule :")[1].split("\n")[0]
