@@ -41,7 +41,9 @@ from sklearn.utils.validation import check_array, check_consistent_length, check
 
 from . import _persistence
 from ._augmenting import augment_batch, augmentation_generator, set_augment_params
-from ._callbacks import FLAT_SHARES, EpochLog, FiniteLoss, cosine_schedule, sets_the_rate
+from ._callbacks import (
+    FLAT_SHARES, EpochLog, FiniteLoss, WeightAveraging, cosine_schedule, sets_the_rate,
+)
 from ._checks import (
     PARAMETER_CONSTRAINTS, check_augment_shape, check_hyperparameters, check_sample_weight,
 )
@@ -61,6 +63,7 @@ DEFAULTS = {
     "architecture": "cnn",
     "lr": 1e-3,
     "lr_schedule": "constant",
+    "weight_averaging": 0.0,
     "batch_size": 64,
     "max_epochs": 30,
     "early_stopping": False,
@@ -121,7 +124,7 @@ class BaseCNN(NeuralNet):
     def __init__(
         self, *, input_norm, n_filters, kernel_size, stride, padding, pooling, pool_size,
         dropout, batchnorm, activation, global_pool, hidden_units, architecture,
-        lr, lr_schedule, batch_size, max_epochs, early_stopping, validation_fraction,
+        lr, lr_schedule, weight_averaging, batch_size, max_epochs, early_stopping, validation_fraction,
         n_iter_no_change, augment, random_state, device, n_threads, verbose, module,
         criterion, optimizer, iterator_train, iterator_valid, dataset,
         train_split, warm_start, **kwargs,
@@ -147,6 +150,7 @@ class BaseCNN(NeuralNet):
         self.hidden_units = hidden_units
         self.architecture = architecture
         self.lr_schedule = lr_schedule
+        self.weight_averaging = weight_averaging
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -386,6 +390,8 @@ class BaseCNN(NeuralNet):
         if self.lr_schedule in FLAT_SHARES and not sets_the_rate(self.callbacks):
             flat = FLAT_SHARES[self.lr_schedule]
             callbacks.append(("lr_schedule", cosine_schedule(self.max_epochs, flat=flat)))
+        if self.weight_averaging > 0:
+            callbacks.append(("weight_averaging", WeightAveraging(self.weight_averaging)))
         if self.early_stopping:
             callbacks += self._validation_scores()
             callbacks.append((

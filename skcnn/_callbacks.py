@@ -7,6 +7,8 @@ Plain skorch callbacks, on skorch's public ``Callback`` interface:
 - :func:`cosine_schedule` is skorch's ``LRScheduler`` lowering the rate along
   half a cosine over each training call, from its first epoch or, flat
   first, over its last 30% (fastai's ``fit_flat_cos``);
+- :class:`WeightAveraging` averages the weights of each training call's
+  last epochs (stochastic weight averaging, on torch's ``swa_utils``);
 - :class:`EpochLog` is skorch's ``PrintLog`` (the per-epoch table of
   ``verbose=1``) without colour codes when the output is not a terminal, so
   that a log file stays readable.
@@ -18,9 +20,11 @@ from functools import partial
 
 import torch
 from skorch.callbacks import Callback, LRScheduler, PrintLog
+from torch.optim.swa_utils import AveragedModel, update_bn
 
 __all__ = [
-    "EpochLog", "FLAT_SHARE", "FLAT_SHARES", "FiniteLoss", "cosine_schedule", "sets_the_rate",
+    "EpochLog", "FLAT_SHARE", "FLAT_SHARES", "FiniteLoss", "WeightAveraging",
+    "cosine_schedule", "sets_the_rate",
 ]
 
 
@@ -94,6 +98,67 @@ class FiniteLoss(Callback):
                 f"The training loss became {value} in epoch {len(net.history)}; "
                 f"training stopped. {self.hint}".rstrip()
             )
+
+
+class WeightAveraging(Callback):
+    """Average the weights of the last epochs of every training call.
+
+    Stochastic weight averaging (Izmailov et al., 2018): the weights at the
+    end of each of the last epochs of a training call (``share`` of them) are
+    averaged (torch's ``AveragedModel``, an equal-weight running mean), the
+    network gets the average when the call ends, and its batch norms'
+    running statistics, which an average of weights does not carry, are
+    recomputed over the training data in one pass without gradients
+    (torch's ``update_bn``; dropout is active then, as in training). The
+    average sits in a flat, wide region of the loss where the last epoch's
+    weights sit on one side of it, so predictions move less with the seed.
+
+    A call interrupted before its end (Ctrl-C) keeps the weights after its
+    last completed batch, unaveraged. Each ``fit`` or ``partial_fit`` call
+    averages its own last epochs.
+
+    Parameters
+    ----------
+    share : float in (0, 1]
+        Share of a training call's ``max_epochs`` epochs averaged, the last
+        ones: ``max(1, round(share * max_epochs))`` of them (read when the
+        call begins, so ``set_params(max_epochs=...)`` is followed).
+    """
+
+    def __init__(self, share):
+        self.share = share
+
+    def initialize(self):
+        if not 0 < self.share <= 1:
+            raise ValueError(f"share={self.share!r} must be in (0, 1]")
+        self.average_ = None
+        self.epochs_run_ = 0
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        self.average_, self.epochs_run_ = None, 0
+        self.n_averaged_ = max(1, round(self.share * net.max_epochs))
+        self.n_epochs_ = net.max_epochs
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_run_ += 1
+        if self.epochs_run_ <= self.n_epochs_ - self.n_averaged_:
+            return
+        if self.average_ is None:
+            self.average_ = AveragedModel(net.module_)
+        # the first update copies the weights (the average's count starts at 0)
+        self.average_.update_parameters(net.module_)
+
+    def on_train_end(self, net, X=None, **kwargs):
+        average, self.average_ = self.average_, None
+        if average is None:
+            return
+        with torch.no_grad():
+            for param, mean in zip(net.module_.parameters(), average.module.parameters()):
+                param.copy_(mean)
+        # the training inputs, as the estimator holds them (skcnn's
+        # TensorDataset) or any dataset whose items start with the input
+        update_bn(net.get_iterator(X, training=False), net.module_, device=net.device)
 
 
 class EpochLog(PrintLog):

@@ -86,6 +86,18 @@ default={D['activation']!r}
         measured; the regressors keep 'constant'. A skorch ``LRScheduler``
         of your own in ``callbacks`` replaces the schedule: the rate is then
         that callback's alone.
+    weight_averaging : float in [0, 1], default={D['weight_averaging']}
+        Share of each training call's last epochs whose end-of-epoch
+        weights are averaged (stochastic weight averaging, Izmailov et al.,
+        2018); 0 keeps the last epoch's weights. With 0.3 and 30 epochs the
+        network gets the mean of the weights after epochs 22 to 30, and its
+        batch norms' running statistics are then recomputed over the
+        training inputs in one pass without gradients (torch's
+        ``swa_utils``; :class:`skcnn._callbacks.WeightAveraging`), one
+        forward pass more. At least one epoch is averaged.
+        It cannot be combined with ``early_stopping``, which restores its
+        best epoch's weights instead. A call interrupted before its end
+        keeps its last batch's weights.
     batch_size : int, default={D['batch_size']}
         Mini-batch size for training and prediction.
     max_epochs : int, default={D['max_epochs']}

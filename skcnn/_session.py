@@ -4,7 +4,8 @@
 global state is left untouched), runs torch with the estimator's
 ``n_threads`` threads, and afterwards releases what training left on the
 device: gradients, optimizer state (parked on the CPU until the next call),
-early stopping's copy of the best weights and scoring callbacks' caches.
+early stopping's copy of the best weights, an interrupted weight
+averaging's running mean and scoring callbacks' caches.
 :func:`skcnn._device.torch_threads` is also used around prediction.
 """
 
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 import torch
 from skorch.callbacks import EarlyStopping, EpochScoring
 
+from ._callbacks import WeightAveraging
 from ._device import torch_threads
 
 __all__ = ["training_session"]
@@ -60,7 +62,8 @@ def release_training_state(net):
     Gradients are dropped, optimizer state (Adam's moments: twice the
     weights) moves to the CPU when training ran elsewhere (the next call
     moves it back), early stopping's copy of the best weights is dropped once
-    restored, and scoring callbacks' cached predictions are cleared. On a GPU,
+    restored, so is the running mean of an interrupted weight averaging, and
+    scoring callbacks' cached predictions are cleared. On a GPU,
     cached blocks go back to the driver so that the next fit starts from the
     same memory level.
     """
@@ -73,6 +76,8 @@ def release_training_state(net):
     for _, callback in getattr(net, "callbacks_", []):
         if isinstance(callback, EarlyStopping):
             callback.best_model_weights_ = None
+        if isinstance(callback, WeightAveraging):
+            callback.average_ = None  # left by an interrupted call
         if isinstance(callback, EpochScoring):
             callback.y_trues_, callback.y_preds_ = [], []
     if device.type == "cuda":
