@@ -124,8 +124,8 @@ class BaseCNN(NeuralNet):
     def __init__(
         self, *, input_norm, n_filters, kernel_size, stride, padding, pooling, pool_size,
         dropout, batchnorm, activation, global_pool, hidden_units, architecture,
-        lr, lr_schedule, weight_averaging, batch_size, max_epochs, early_stopping, validation_fraction,
-        n_iter_no_change, augment, random_state, device, n_threads, verbose, module,
+        lr, lr_schedule, weight_averaging, batch_size, max_epochs, early_stopping,
+        validation_fraction, n_iter_no_change, augment, random_state, device, n_threads, verbose, module,
         criterion, optimizer, iterator_train, iterator_valid, dataset,
         train_split, warm_start, **kwargs,
     ):
@@ -390,7 +390,7 @@ class BaseCNN(NeuralNet):
         if self.lr_schedule in FLAT_SHARES and not sets_the_rate(self.callbacks):
             flat = FLAT_SHARES[self.lr_schedule]
             callbacks.append(("lr_schedule", cosine_schedule(self.max_epochs, flat=flat)))
-        if self.weight_averaging > 0:
+        if self.weight_averaging:  # truthiness: set_params may pass any value here
             callbacks.append(("weight_averaging", WeightAveraging(self.weight_averaging)))
         if self.early_stopping:
             callbacks += self._validation_scores()
