@@ -125,8 +125,8 @@ class BaseCNN(NeuralNet):
         self, *, input_norm, n_filters, kernel_size, stride, padding, pooling, pool_size,
         dropout, batchnorm, activation, global_pool, hidden_units, architecture,
         lr, lr_schedule, weight_averaging, batch_size, max_epochs, early_stopping,
-        validation_fraction, n_iter_no_change, augment, random_state, device, n_threads, verbose, module,
-        criterion, optimizer, iterator_train, iterator_valid, dataset,
+        validation_fraction, n_iter_no_change, augment, random_state, device, n_threads,
+        verbose, module, criterion, optimizer, iterator_train, iterator_valid, dataset,
         train_split, warm_start, **kwargs,
     ):
         super().__init__(
