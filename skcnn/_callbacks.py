@@ -109,9 +109,9 @@ class WeightAveraging(Callback):
     network gets the average when the call ends, and its batch norms'
     running statistics, which an average of weights does not carry, are
     recomputed over the training data in one pass without gradients
-    (torch's ``update_bn``; dropout is active then, as in training). The
-    average sits in a flat, wide region of the loss where the last epoch's
-    weights sit on one side of it, so predictions move less with the seed.
+    (torch's ``update_bn``; dropout is active then, as in training).
+    Izmailov et al. find the average in a wider optimum than the last
+    epoch's weights, which tend to sit at its edge.
 
     A call interrupted before its end (Ctrl-C) keeps the weights after its
     last completed batch, unaveraged. Each ``fit`` or ``partial_fit`` call
@@ -132,17 +132,15 @@ class WeightAveraging(Callback):
         if not 0 < self.share <= 1:
             raise ValueError(f"share={self.share!r} must be in (0, 1]")
         self.average_ = None
-        self.epochs_run_ = 0
         return self
 
     def on_train_begin(self, net, **kwargs):
         self.average_, self.epochs_run_ = None, 0
         self.n_averaged_ = max(1, round(self.share * net.max_epochs))
-        self.n_epochs_ = net.max_epochs
 
     def on_epoch_end(self, net, **kwargs):
         self.epochs_run_ += 1
-        if self.epochs_run_ <= self.n_epochs_ - self.n_averaged_:
+        if self.epochs_run_ <= net.max_epochs - self.n_averaged_:
             return
         if self.average_ is None:
             self.average_ = AveragedModel(net.module_)
