@@ -48,7 +48,7 @@ PARAMETER_CONSTRAINTS = {
     "architecture": [StrOptions({"cnn", "lenet5"})],
     "lr": [Interval(Real, 0, None, closed="neither")],
     "lr_schedule": [StrOptions({"constant", "cosine", "flat_cos"})],
-    "weight_averaging": [Interval(Real, 0, 1, closed="both")],
+    "weight_averaging": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="both")],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "max_epochs": [Interval(Integral, 1, None, closed="left")],
     "early_stopping": ["boolean"],
@@ -153,7 +153,8 @@ def check_hyperparameters(net):
             "early_stopping=True takes its own validation split; leave "
             f"train_split=None (got train_split={net.train_split!r})"
         )
-    if net.early_stopping and net.weight_averaging > 0:
+    explicit = not isinstance(net.weight_averaging, str)  # 'auto' gives way to early stopping
+    if net.early_stopping and explicit and net.weight_averaging > 0:
         raise ValueError(
             "early_stopping=True restores its best epoch's weights, "
             f"weight_averaging={net.weight_averaging!r} the average of the "

@@ -231,6 +231,11 @@ activation, hidden_units
         # hardest speakers
         return Compose([SpecAugment(), FrequencyWarp()])
 
+    def _auto_weight_averaging(self):
+        # not measured on the frame benchmarks yet: CNNClassifier's 'auto' is not
+        # inherited (see the weight_averaging entry of the docstring)
+        return 0.0
+
     def _check_hyperparameters(self):
         super()._check_hyperparameters()
         if self.median_filter % 2 == 0:

@@ -67,7 +67,7 @@ def test_batch_norm_statistics_are_recomputed_on_the_training_inputs():
     # training clips and frames (a momentum of 0.1 would weigh the last batches)
     np.testing.assert_allclose(norm.running_mean, X.mean(axis=(0, 3)).ravel(), rtol=1e-4)
     assert norm.momentum == 0.1  # restored after the pass
-    without = CNNClassifier(**TINY).fit(X, y).module_.features[0]
+    without = CNNClassifier(**TINY, weight_averaging=0).fit(X, y).module_.features[0]
     assert not np.allclose(without.running_mean, X.mean(axis=(0, 3)).ravel(), rtol=1e-2)
 
 
@@ -80,13 +80,41 @@ def test_predictions_are_the_averaged_networks_forward_pass():
     np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-5, atol=1e-6)
 
 
-def test_no_averaging_by_default_and_at_least_one_epoch_when_on():
+def test_the_classifier_averages_its_last_30_percent_by_default():
     X, y = make_images()
-    assert "weight_averaging" not in dict(CNNClassifier(**TINY).fit(X, y).callbacks_)
+    clf = CNNClassifier(**TINY).fit(X, y)
+    assert clf.weight_averaging == "auto"
+    # 'auto' is 0.3 for the classifier: round(0.3 * 5) = 2 epochs
+    assert dict(clf.callbacks_)["weight_averaging"].n_averaged_ == 2
+    explicit = CNNClassifier(**TINY, weight_averaging=0.3).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), explicit.predict_proba(X))
+
+
+def test_auto_gives_way_to_early_stopping_without_an_error():
+    X, y = make_images()
+    clf = CNNClassifier(**TINY, early_stopping=True).fit(X, y)
+    assert "weight_averaging" not in dict(clf.callbacks_)
+    assert "early_stopping" in dict(clf.callbacks_)
+
+
+@pytest.mark.parametrize("Estimator", [CNNRegressor, CNNFrameClassifier, CNNFrameRegressor,
+                                       CNNMaskRegressor])
+def test_auto_averages_nothing_for_the_other_estimators(Estimator):
+    # their benchmarks were measured without averaging
+    est = Estimator(n_filters=(4,), max_epochs=2)
+    assert est.weight_averaging == "auto"
+    assert est._weight_averaging_share() == 0.0
+    assert "weight_averaging" not in dict(est.get_default_callbacks())
+
+
+def test_no_averaging_at_0_and_at_least_one_epoch_when_on():
+    X, y = make_images()
+    assert "weight_averaging" not in dict(
+        CNNClassifier(**TINY, weight_averaging=0).fit(X, y).callbacks_)
     clf = CNNClassifier(**TINY, weight_averaging=0.01).fit(X, y)
     assert dict(clf.callbacks_)["weight_averaging"].n_averaged_ == 1
     # averaging one epoch keeps its weights (and refreshes the batch norms)
-    plain = CNNClassifier(**TINY).fit(X, y)
+    plain = CNNClassifier(**TINY, weight_averaging=0).fit(X, y)
     for a, b in zip(clf.module_.parameters(), plain.module_.parameters()):
         torch.testing.assert_close(a, b)
     assert dict(CNNClassifier(**TINY, weight_averaging=1.0).fit(X, y).callbacks_)[
@@ -96,6 +124,7 @@ def test_no_averaging_by_default_and_at_least_one_epoch_when_on():
 @pytest.mark.parametrize("params, match", [
     (dict(weight_averaging=1.5), "'weight_averaging' parameter of CNNClassifier must be"),
     (dict(weight_averaging=-0.1), "'weight_averaging' parameter of CNNClassifier must be"),
+    (dict(weight_averaging="mean"), r"must be a str among \{'auto'\}"),
     (dict(weight_averaging=0.3, early_stopping=True), "choose one"),
 ])
 def test_bad_weight_averaging_is_a_clear_error_that_changes_nothing(params, match):
