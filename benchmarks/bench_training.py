@@ -4,7 +4,10 @@ Both train the same module (``skcnn.modules.CNN``) on the same FSDD MFCCs
 (training split, ``MFCCTransformer(sr=8000, duration=1.0)``: 2,700 clips of
 1 x 13 x 16), with the same batch size, epochs, optimizer (Adam), learning-rate
 schedule (the classifier's default ``lr_schedule``: the raw loop steps a
-``LambdaLR`` of the same closed form after each epoch), loss and seed. The raw
+``LambdaLR`` of the same closed form after each epoch), weight averaging (the
+classifier's default ``weight_averaging``: the raw loop keeps torch's
+``AveragedModel`` over the same last epochs and runs ``update_bn`` once at the
+end, as skcnn's callback does), loss and seed. The raw
 loop holds the training tensor in memory, draws one permutation per epoch and
 slices batches from the shuffled tensor; ``CNNClassifier.fit``
 runs skorch's loop (callbacks, history) over skcnn's tensor-slice batches, and
@@ -52,8 +55,10 @@ def load_features():
     return np.ascontiguousarray(X, dtype=np.float32), fsdd.target[train]
 
 
-def raw_loop(X, y, params, *, epochs, batch_size, lr, lr_schedule, device, seed=0):
-    """The hand-written loop: same module, batch size, epochs, schedule and seed."""
+def raw_loop(X, y, params, *, epochs, batch_size, lr, lr_schedule, averaging, device,
+             seed=0):
+    """The hand-written loop: same module, batch size, epochs, schedule,
+    weight averaging (the share of the last epochs; 0 for none) and seed."""
     start = time.perf_counter()
     torch.manual_seed(seed)
     Xt = torch.as_tensor(X, device=device)
@@ -65,8 +70,10 @@ def raw_loop(X, y, params, *, epochs, batch_size, lr, lr_schedule, device, seed=
         optimizer, lambda epoch: _cosine_factor(epoch, epochs, flat))
     criterion = torch.nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(seed)
+    n_averaged = max(1, round(averaging * epochs)) if averaging else 0
+    average = None
     module.train()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         perm = torch.randperm(len(Xt), generator=generator).to(device)
         Xs, ys = Xt[perm], yt[perm]
         for i in range(0, len(Xs), batch_size):
@@ -77,15 +84,27 @@ def raw_loop(X, y, params, *, epochs, batch_size, lr, lr_schedule, device, seed=
             loss.item()  # skorch records every batch's loss, so sync here too
         if schedule is not None:
             schedule.step()
+        if epoch >= epochs - n_averaged:
+            if average is None:
+                average = torch.optim.swa_utils.AveragedModel(module)
+            average.update_parameters(module)
+    if average is not None:
+        with torch.no_grad():
+            for param, mean in zip(module.parameters(), average.module.parameters()):
+                param.copy_(mean)
+        batches = (Xt[i:i + batch_size] for i in range(0, len(Xt), batch_size))
+        torch.optim.swa_utils.update_bn(batches, module)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     return time.perf_counter() - start
 
 
-def skcnn_fit(X, y, params, *, epochs, batch_size, lr, lr_schedule, device, seed=0):
+def skcnn_fit(X, y, params, *, epochs, batch_size, lr, lr_schedule, averaging, device,
+              seed=0):
     start = time.perf_counter()
     CNNClassifier(**params, max_epochs=epochs, batch_size=batch_size, lr=lr,
-                  lr_schedule=lr_schedule, device=device, random_state=seed,
+                  lr_schedule=lr_schedule, weight_averaging=averaging, device=device,
+                  random_state=seed,
                   augment=None, n_threads=None).fit(X, y)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
@@ -113,7 +132,9 @@ def main(argv=None):
     for name, params in NETWORKS.items():
         epochs = args.epochs or (3 if name == "default" else 10)
         kw = dict(epochs=epochs, batch_size=defaults.batch_size, lr=defaults.lr,
-                  lr_schedule=defaults.lr_schedule, device=args.device)
+                  lr_schedule=defaults.lr_schedule,
+                  # what the default 'auto' averages (a number for the raw loop)
+                  averaging=defaults._weight_averaging_share(), device=args.device)
         raw_loop(X, y, params, **{**kw, "epochs": 1})  # warm up
         skcnn_fit(X, y, params, **{**kw, "epochs": 1})
         times = {"raw": [], "skcnn": []}
