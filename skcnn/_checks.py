@@ -158,8 +158,8 @@ def check_hyperparameters(net):
         raise ValueError(
             "early_stopping=True restores its best epoch's weights, "
             f"weight_averaging={net.weight_averaging!r} the average of the "
-            "last epochs': choose one (set weight_averaging=0 or "
-            "early_stopping=False)"
+            "last epochs': choose one (set weight_averaging='auto', which "
+            "averages nothing with early stopping, or early_stopping=False)"
         )
     if not (isinstance(net.dataset, type)
             and issubclass(net.dataset, torch.utils.data.Dataset)):
