@@ -10,6 +10,7 @@ from skcnn import (
     CNNClassifier, CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor, CNNRegressor,
 )
 from skcnn._callbacks import WeightAveraging
+from skcnn.augment import Augmentation
 
 TINY = dict(n_filters=(4,), hidden_units=(8,), max_epochs=5, batch_size=32, random_state=0)
 
@@ -59,16 +60,32 @@ def test_the_network_gets_the_mean_of_the_last_epochs_weights():
                for p, last in zip(clf.module_.parameters(), recorded[-1]))
 
 
+class AddTen(Augmentation):
+    """A deterministic augmentation: every input value plus 10."""
+
+    def __call__(self, X, y=None, sample_weight=None, *, generator=None):
+        return X + 10, y, sample_weight
+
+
 def test_batch_norm_statistics_are_recomputed_on_the_training_inputs():
     X, y = make_images()  # 96 clips in batches of 32: equal batches
-    clf = CNNClassifier(**TINY, weight_averaging=0.4).fit(X, y)
+    clf = CNNClassifier(**TINY, weight_averaging=0.4, augment=None).fit(X, y)
     norm = clf.module_.features[0]  # the input batch norm, per (channel, bin)
     # update_bn's cumulative mean over equal batches is the mean over all
     # training clips and frames (a momentum of 0.1 would weigh the last batches)
     np.testing.assert_allclose(norm.running_mean, X.mean(axis=(0, 3)).ravel(), rtol=1e-4)
     assert norm.momentum == 0.1  # restored after the pass
-    without = CNNClassifier(**TINY, weight_averaging=0).fit(X, y).module_.features[0]
-    assert not np.allclose(without.running_mean, X.mean(axis=(0, 3)).ravel(), rtol=1e-2)
+    without = CNNClassifier(**TINY, weight_averaging=0, augment=None).fit(X, y)
+    assert not np.allclose(without.module_.features[0].running_mean,
+                           X.mean(axis=(0, 3)).ravel(), rtol=1e-2)
+
+
+def test_batch_norm_statistics_are_those_of_the_augmented_training_batches():
+    # the weights were trained on augmented batches: so are the statistics
+    X, y = make_images()
+    clf = CNNClassifier(**TINY, weight_averaging=0.4, augment=AddTen()).fit(X, y)
+    np.testing.assert_allclose(clf.module_.features[0].running_mean,
+                               X.mean(axis=(0, 3)).ravel() + 10, rtol=1e-4)
 
 
 def test_predictions_are_the_averaged_networks_forward_pass():
