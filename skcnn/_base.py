@@ -53,7 +53,9 @@ from ._layers import PER_BIN_NORMS
 from ._session import training_session
 from .modules import CNN, NETWORK_DEFAULTS, LeNet5
 
-__all__ = ["AUTO_WEIGHT_AVERAGING", "BaseCNN", "CLASSIFIER_DEFAULTS", "DEFAULTS", "unreduced_losses"]
+__all__ = [
+    "AUTO_WEIGHT_AVERAGING", "BaseCNN", "CLASSIFIER_DEFAULTS", "DEFAULTS", "unreduced_losses",
+]
 
 #: Every default of the estimators' shared parameters, written once: the
 #: network's knobs (from :data:`skcnn.modules.NETWORK_DEFAULTS`) and the

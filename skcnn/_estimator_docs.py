@@ -92,9 +92,10 @@ default={D['activation']!r}
         2018); 0 keeps the last epoch's weights. With 0.3 and 30 epochs the
         network gets the mean of the weights after epochs 22 to 30, and its
         batch norms' running statistics are then recomputed over the
-        training inputs in one pass without gradients (torch's
-        ``swa_utils``; :class:`skcnn._callbacks.WeightAveraging`), one
-        forward pass more. At least one epoch is averaged.
+        training inputs, augmented as in training, in one pass without
+        gradients (torch's ``swa_utils``;
+        :class:`skcnn._callbacks.WeightAveraging`), one forward pass more.
+        At least one epoch is averaged.
         'auto' is the measured default: {AUTO_WEIGHT_AVERAGING} for
         CNNClassifier, which lifted CatMeows and the hardest FSDD speaker
         and tied elsewhere over three seeds; 0 (none) for the frame and
