@@ -70,8 +70,10 @@ defaults of skcnn's second version (input norm per bin, four blocks, 'avgmax'
 pooling, SpecAugment + TimeShift, 30 epochs): the whole run took 23 minutes; a CNN
 fit per fold 174 s on FSDD's official split, 112-145 s leaving one speaker out,
 77-105 s on CatMeows, 18 s on synth-easy, 147-149 s on synth-hard; the timing
-line's fit 129.6 s on one thread (74.8 s with ``--cnn '{"n_threads": 2}'``). The
-table of accuracies is in the README ("Defaults, measured").
+line's fit 129.6 s on one thread (74.8 s with ``--cnn '{"n_threads": 2}'``). With
+weight averaging (the third version's default), on a slower day: 142.1 s on one
+thread, 85.6 s on two, 146.0 s on one without averaging. The table of accuracies
+is in the README ("Defaults, measured").
 
 Usage::
 

@@ -60,7 +60,7 @@ def test_regression(tmp_path):
 
 def test_long_recordings(tmp_path):
     out = _run("long_recordings.py", tmp_path, timeout=600)
-    # 1.000, 1.000 and 0.960 here; chance is 0.2
+    # 1.000, 1.000 and 0.944 here; chance is 0.2
     assert _value(out, "per-recording accuracy, mean probability") >= 0.8
     assert _value(out, "per-recording accuracy, majority vote") >= 0.8
     assert _value(out, "per-segment accuracy") >= 0.6
@@ -76,7 +76,7 @@ def test_receptive_field(tmp_path):
 def test_constant_q(tmp_path):
     out = _run("constant_q.py", tmp_path, timeout=900)
     cqt, mel = _value(out, "constant-Q accuracy an octave up"), _value(out, "mel accuracy an octave up")
-    assert cqt >= mel + 0.15  # 0.633 against 0.317 here; chance is 0.25
+    assert cqt >= mel + 0.15  # 0.650 against 0.325 here; chance is 0.25
 
 
 @pytest.mark.slow
