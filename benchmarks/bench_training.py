@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from skcnn import CNNClassifier, MFCCTransformer
+from skcnn._base import AUTO_WEIGHT_AVERAGING
 from skcnn._callbacks import FLAT_SHARES, _cosine_factor
 from skcnn.datasets import load_fsdd
 from skcnn.modules import CNN
@@ -133,8 +134,8 @@ def main(argv=None):
         epochs = args.epochs or (3 if name == "default" else 10)
         kw = dict(epochs=epochs, batch_size=defaults.batch_size, lr=defaults.lr,
                   lr_schedule=defaults.lr_schedule,
-                  # what the default 'auto' averages (a number for the raw loop)
-                  averaging=defaults._weight_averaging_share(), device=args.device)
+                  # what the classifier's default 'auto' averages (a number for the raw loop)
+                  averaging=AUTO_WEIGHT_AVERAGING, device=args.device)
         raw_loop(X, y, params, **{**kw, "epochs": 1})  # warm up
         skcnn_fit(X, y, params, **{**kw, "epochs": 1})
         times = {"raw": [], "skcnn": []}

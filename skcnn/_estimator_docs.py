@@ -97,14 +97,16 @@ default={D['activation']!r}
         :class:`skcnn._callbacks.WeightAveraging`), one forward pass more.
         At least one epoch is averaged.
         'auto' is the measured default: {AUTO_WEIGHT_AVERAGING} for
-        CNNClassifier, which lifted CatMeows and the hardest FSDD speaker
-        and tied elsewhere over three seeds; 0 (none) for the frame and
-        regressor estimators, whose benchmarks were measured without it;
-        and 0 whenever ``early_stopping=True``, which restores its best
-        epoch's weights instead (a number above 0 together with
+        CNNClassifier, which won or tied on every dev set; 0 (none) for the
+        frame, mask and regressor estimators, whose benchmarks were measured
+        without it; and 0 whenever ``early_stopping=True``, which restores
+        its best epoch's weights instead (a number above 0 together with
         ``early_stopping`` is an error). The averaging callback, when there
-        is one, is ``callbacks_``'s 'weight_averaging'. A call interrupted
-        before its end keeps its last batch's weights.
+        is one, is ``callbacks_``'s 'weight_averaging'. Every ``fit`` and
+        ``partial_fit`` call averages its own last epochs and recomputes the
+        batch norms over its own data (a stream of ``partial_fit`` chunks
+        keeps no statistics from earlier chunks). A call interrupted before
+        its end keeps its last batch's weights.
     batch_size : int, default={D['batch_size']}
         Mini-batch size for training and prediction.
     max_epochs : int, default={D['max_epochs']}

@@ -104,7 +104,7 @@ activation, hidden_units
         ('flat_cos') it shares: leaving each FSDD speaker out it raised the
         mean frame macro-F1 from 0.740 to 0.771, on 5 of the 6 speakers
         (``benchmarks/bench_frames.py``). Its ``weight_averaging='auto'``
-        averages nothing (CNNClassifier's 'auto' is 0.3).
+        averages nothing (unlike CNNClassifier's).
 
     Attributes
     ----------

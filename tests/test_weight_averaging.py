@@ -9,8 +9,9 @@ from skorch.callbacks import Callback
 from skcnn import (
     CNNClassifier, CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor, CNNRegressor,
 )
+from skcnn._base import AUTO_WEIGHT_AVERAGING
 from skcnn._callbacks import WeightAveraging
-from skcnn.augment import Augmentation
+from skcnn.augment import Augmentation, Compose, Mixup, SpecAugment
 
 TINY = dict(n_filters=(4,), hidden_units=(8,), max_epochs=5, batch_size=32, random_state=0)
 
@@ -101,9 +102,10 @@ def test_the_classifier_averages_its_last_30_percent_by_default():
     X, y = make_images()
     clf = CNNClassifier(**TINY).fit(X, y)
     assert clf.weight_averaging == "auto"
-    # 'auto' is 0.3 for the classifier: round(0.3 * 5) = 2 epochs
-    assert dict(clf.callbacks_)["weight_averaging"].n_averaged_ == 2
-    explicit = CNNClassifier(**TINY, weight_averaging=0.3).fit(X, y)
+    # 'auto' is AUTO_WEIGHT_AVERAGING (0.3) for the classifier: 2 of 5 epochs
+    assert dict(clf.callbacks_)["weight_averaging"].n_averaged_ == max(
+        1, round(AUTO_WEIGHT_AVERAGING * 5))
+    explicit = CNNClassifier(**TINY, weight_averaging=AUTO_WEIGHT_AVERAGING).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), explicit.predict_proba(X))
 
 
@@ -201,3 +203,37 @@ def test_every_estimator_averages(Estimator):
     for param, last, before in zip(est.module_.parameters(), recorded[-1], recorded[-2]):
         np.testing.assert_allclose(param.detach(), (last + before) / 2, rtol=1e-5, atol=1e-6)
     assert est.predict(X).shape == np.shape(y)
+
+
+def test_set_params_between_training_calls_rebuilds_the_callbacks():
+    X, y = make_images()
+    clf = CNNClassifier(**TINY).fit(X, y)
+    callbacks = dict(clf.callbacks_)
+    clf.partial_fit(X, y)  # nothing changed: the same callbacks go on
+    assert dict(clf.callbacks_)["weight_averaging"] is callbacks["weight_averaging"]
+    clf.set_params(weight_averaging=0).partial_fit(X, y)
+    assert "weight_averaging" not in dict(clf.callbacks_)
+    clf.set_params(warm_start=True, weight_averaging=0.4).fit(X, y)
+    assert dict(clf.callbacks_)["weight_averaging"].n_averaged_ == 2
+
+
+def test_early_stopping_switched_off_between_calls():
+    X, y = make_images()
+    clf = CNNClassifier(**TINY, early_stopping=True, validation_fraction=0.25).fit(X, y)
+    assert "weight_averaging" not in dict(clf.callbacks_)
+    # skorch kept the early-stopping callbacks, which then found no valid_loss
+    clf.set_params(early_stopping=False).partial_fit(X, y)
+    assert "early_stopping" not in dict(clf.callbacks_)
+    assert "weight_averaging" in dict(clf.callbacks_)  # 'auto' without early stopping
+
+
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_mixup_weights_and_multilabel_targets_pass_through_the_refresh(multilabel):
+    X, y = make_images()
+    if multilabel:
+        y = np.stack([y == 0, y != 1], axis=1).astype(int)
+    weight = np.linspace(0.5, 1.5, len(X))
+    clf = CNNClassifier(**TINY, augment=Compose([Mixup(), SpecAugment()]))
+    clf.fit(X, y, sample_weight=weight)
+    assert dict(clf.callbacks_)["weight_averaging"].n_averaged_ == 2
+    assert clf.predict(X).shape == np.shape(y)
