@@ -5,7 +5,8 @@ estimators and extends skorch through its public hooks only:
 ``initialize_module`` (through the public :meth:`BaseCNN.build_module`),
 ``get_dataset``, ``get_iterator``, ``get_split_datasets``,
 ``train_step_single``, ``validation_step``, ``get_loss``, ``notify``,
-``get_default_callbacks``, ``set_params`` and callbacks. ``CNNClassifier`` and
+``get_default_callbacks``, ``initialize_callbacks``, ``set_params`` and
+callbacks. ``CNNClassifier`` and
 ``CNNRegressor`` (:mod:`skcnn.estimators`) add the targets' encoding and the
 prediction methods, as skorch's ``NeuralNetClassifier`` does for
 ``NeuralNet``.
