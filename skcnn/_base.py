@@ -472,11 +472,18 @@ class BaseCNN(NeuralNet):
             if isinstance(component, torch.nn.Module) and component.training != training:
                 component.train(training)
 
-    def train_step_single(self, batch, **fit_params):
-        self._set_mode(True)
+    def _training_batch(self, batch):
+        """A training batch as the network learns from it: unpacked, then
+        augmented by ``augment_`` (also what weight averaging's batch-norm
+        refresh sees)."""
         Xi, yi = unpack_data(batch)
         if self.augment_ is not None:
             Xi, yi = augment_batch(self, Xi, yi)
+        return Xi, yi
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_mode(True)
+        Xi, yi = self._training_batch(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         loss.backward()

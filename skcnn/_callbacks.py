@@ -23,8 +23,6 @@ from skorch.callbacks import Callback, LRScheduler, PrintLog
 from skorch.dataset import unpack_data
 from torch.optim.swa_utils import AveragedModel, update_bn
 
-from ._augmenting import augment_batch
-
 __all__ = [
     "EpochLog", "FLAT_SHARE", "FLAT_SHARES", "FiniteLoss", "WeightAveraging",
     "cosine_schedule", "sets_the_rate",
@@ -164,7 +162,7 @@ class WeightAveraging(Callback):
 
 def _training_inputs(net, dataset):
     """The batches of training inputs as training sees them: augmented when
-    the estimator augments (``augment_``, skcnn's), else as they are.
+    the estimator augments (skcnn's ``augment_``), else as they are.
 
     The weights were trained against the statistics of augmented batches
     (the batch norms' running statistics too are those of augmented
@@ -173,10 +171,10 @@ def _training_inputs(net, dataset):
     (0.962 against 0.979 without averaging); of augmented batches, nothing
     (0.979).
     """
-    augmenting = getattr(net, "augment_", None) is not None
+    # skcnn's estimators unpack and augment as their training step does
+    training_batch = getattr(net, "_training_batch", unpack_data)
     for batch in net.get_iterator(dataset, training=False):
-        Xi, yi = unpack_data(batch)
-        yield augment_batch(net, Xi, yi)[0] if augmenting else Xi
+        yield training_batch(batch)[0]
 
 
 class EpochLog(PrintLog):
