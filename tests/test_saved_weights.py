@@ -1,0 +1,30 @@
+"""Weights files written before the package was reorganised still load.
+
+``tests/data/weights/*.pt`` were written by skcnn 0.1.0.dev0 at commit 6d961fa
+(``tests/data/weights/make_fixtures.py``), with the predictions they gave then.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skcnn import CNNClassifier, CNNFrameClassifier, CNNRegressor
+
+DATA = Path(__file__).parent / "data" / "weights"
+
+CASES = {
+    "classifier": (CNNClassifier, "predict_proba"),
+    "regressor": (CNNRegressor, "predict"),
+    "frame_classifier": (CNNFrameClassifier, "predict_proba"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_old_weights_file_loads_and_predicts_as_it_did(name):
+    cls, method = CASES[name]
+    X = np.load(DATA / "inputs.npy")
+    expected = np.asarray(json.loads((DATA / "expected.json").read_text())[name])
+    est = cls(n_filters=(4,)).load_weights(DATA / f"{name}.pt")
+    np.testing.assert_allclose(getattr(est, method)(X), expected, rtol=1e-5, atol=1e-6)
