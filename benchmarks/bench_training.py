@@ -36,8 +36,8 @@ import numpy as np
 import torch
 
 from skcnn import CNNClassifier, MFCCTransformer
-from skcnn._base import AUTO_WEIGHT_AVERAGING
-from skcnn._callbacks import FLAT_SHARES, _cosine_factor
+from skcnn.estimators._base import AUTO_WEIGHT_AVERAGING
+from skcnn.estimators._callbacks import FLAT_SHARES, _cosine_factor
 from skcnn.datasets import load_fsdd
 from skcnn.modules import CNN
 

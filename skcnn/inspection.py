@@ -31,8 +31,8 @@ import torch
 from sklearn.pipeline import Pipeline
 from torch import nn
 
-from ._frame_nets import FrequencyPool
-from .modules import GlobalPool
+from .modules._frame import FrequencyPool
+from .modules._cnn import GlobalPool
 
 __all__ = ["describe", "describe_module", "NetworkDescription", "receptive_field_seconds"]
 

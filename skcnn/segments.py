@@ -39,7 +39,7 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
-from ._validation import check_recordings
+from .features._audio import check_recordings
 
 __all__ = ["SegmentClassifier", "SegmentRegressor"]
 

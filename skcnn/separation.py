@@ -10,7 +10,7 @@ mixture's phase. The STFT is librosa's, centred with zero padding, the grid of
 import librosa
 import numpy as np
 
-from ._validation import check_audio, check_positive_int, to_float32
+from .features._audio import check_audio, check_positive_int, to_float32
 
 __all__ = ["apply_mask"]
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from skcnn._catmeows import _read_checksums
+from skcnn.datasets._catmeows import _read_checksums
 from skcnn.datasets import CATMEOWS_URL, fetch_catmeows, get_data_home, load_catmeows
 
 SR = 8000
@@ -107,11 +107,11 @@ def test_shipped_checksums_match_the_shared_copy(catmeows_dir):
 
 
 def test_checksum_list_ships_with_the_package():
-    # setup.cfg's package_data (skcnn = data/*) takes every file in skcnn/data
-    shipped = resources.files("skcnn").joinpath("data").joinpath("catmeows_SHA256SUMS")
+    # setup.cfg's package_data (skcnn.datasets = data/*) takes every file in skcnn/datasets/data
+    shipped = resources.files("skcnn.datasets").joinpath("data").joinpath("catmeows_SHA256SUMS")
     assert shipped.is_file()
     assert len(_read_checksums(None)) == 440
-    assert "skcnn = data/*" in (Path(__file__).resolve().parents[1] / "setup.cfg").read_text()
+    assert "skcnn.datasets = data/*" in (Path(__file__).resolve().parents[1] / "setup.cfg").read_text()
 
 
 # --------------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ def test_fetch_catmeows_checksum_file_and_env_var(flat, tmp_path, monkeypatch):
 
 
 def test_fetch_catmeows_the_real_archive_against_the_shipped_list(catmeows_dir, tmp_path):
-    """All 440 shared recordings zipped as Zenodo does, verified by the list in skcnn/data."""
+    """All 440 shared recordings zipped as Zenodo does, verified by the list in skcnn/datasets/data."""
     flat_copy = tmp_path / "dataset"
     flat_copy.mkdir()
     for f in catmeows_dir.glob("*/*.wav"):

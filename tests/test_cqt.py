@@ -10,7 +10,8 @@ import pytest
 import soundfile as sf
 from sklearn.base import clone
 
-from skcnn import CQTTransformer, SpectrogramTransformer, _dsp
+from skcnn import CQTTransformer, SpectrogramTransformer
+from skcnn.features import _dsp
 
 SR = 22050
 FSDD_SR = 8000
@@ -227,7 +228,7 @@ def test_batch_independence_down_to_one_frame(n_samples):
 
 def test_soxr_resamples_each_clip_on_its_own():
     """The one soxr call per octave for a chunk gives each clip's own samples."""
-    from skcnn._cqt import _downsample
+    from skcnn.features._cqt_dsp import _downsample
 
     X = np.random.default_rng(0).standard_normal((7, 999)).astype(np.float32)
     X[3] *= 1e-4

@@ -14,7 +14,7 @@ import pytest
 import soundfile as sf
 from scipy.signal import stft
 
-from skcnn._fsdd import _read_checksums
+from skcnn.datasets._fsdd import _read_checksums
 from skcnn.datasets import (
     AUDIO_CLASS_NAMES,
     fetch_fsdd,

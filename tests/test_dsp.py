@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from skcnn._dsp import BandedProduct, _frames_matmul, mel_filters
+from skcnn.features._dsp import BandedProduct, _frames_matmul, mel_filters
 
 
 @pytest.mark.parametrize(

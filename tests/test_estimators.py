@@ -16,7 +16,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRScheduler
 
 from skcnn import CNNClassifier, CNNRegressor
-from skcnn._data import TensorBatchIterator, TensorDataset
+from skcnn.estimators._data import TensorBatchIterator, TensorDataset
 
 TINY = dict(n_filters=(4,), hidden_units=(8,), max_epochs=4, random_state=0)
 
@@ -500,6 +500,6 @@ def test_the_classifiers_anneal_by_default_and_the_regressors_keep_the_rate():
     ([("restarts", LRScheduler(policy="WarmRestartLR"))], True),
 ])
 def test_a_scheduler_among_the_users_callbacks_is_recognised(callbacks, expected):
-    from skcnn._callbacks import sets_the_rate
+    from skcnn.estimators._callbacks import sets_the_rate
 
     assert sets_the_rate(callbacks) is expected

@@ -14,7 +14,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from skcnn import MFCCTransformer, SpectrogramTransformer, _dsp
+from skcnn import MFCCTransformer, SpectrogramTransformer
+from skcnn.features import _dsp
 
 SR = 8000
 

@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline
 from skorch.callbacks import Callback, EarlyStopping
 
 from skcnn import CNNClassifier, CNNRegressor, MFCCTransformer, SpectrogramTransformer
-from skcnn._data import TensorDataset
+from skcnn.estimators._data import TensorDataset
 from skcnn.datasets import make_audio_classification
 
 SR = 8000

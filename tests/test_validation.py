@@ -1,10 +1,10 @@
-"""skcnn._validation: edge cases of the audio the user hands in."""
+"""skcnn.features._audio: edge cases of the audio the user hands in."""
 
 import numpy as np
 import pytest
 
 from skcnn import MFCCTransformer, SpectrogramTransformer
-from skcnn._validation import check_audio, check_positive_int, check_recordings
+from skcnn.features._audio import check_audio, check_positive_int, check_recordings
 
 
 @pytest.mark.parametrize("length", [None, 100])

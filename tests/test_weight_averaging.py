@@ -9,8 +9,8 @@ from skorch.callbacks import Callback
 from skcnn import (
     CNNClassifier, CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor, CNNRegressor,
 )
-from skcnn._base import AUTO_WEIGHT_AVERAGING
-from skcnn._callbacks import WeightAveraging
+from skcnn.estimators._base import AUTO_WEIGHT_AVERAGING
+from skcnn.estimators._callbacks import WeightAveraging
 from skcnn.augment import Augmentation, Compose, Mixup, SpecAugment
 
 TINY = dict(n_filters=(4,), hidden_units=(8,), max_epochs=5, batch_size=32, random_state=0)

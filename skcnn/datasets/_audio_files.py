@@ -1,0 +1,258 @@
+"""Reading audio files: a folder of recordings with one sub-folder per class.
+
+:func:`load_audio_folder` is public through :mod:`skcnn.datasets`;
+:func:`_read_files` is shared with the FSDD and CatMeows loaders
+(:mod:`skcnn.datasets._fsdd`, :mod:`skcnn.datasets._catmeows`).
+"""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from sklearn.utils import Bunch
+
+from ..features._audio import check_positive_int
+
+__all__ = ["load_audio_folder"]
+
+_AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg")
+
+
+def _wav_declared_frames(filename):
+    """Frames the RIFF/WAVE header of ``filename`` declares, or None.
+
+    libsndfile reads a truncated WAV without complaint (it trims its frame
+    count to the bytes present), so the data chunk's declared size is compared
+    with what was read. None for other formats, and for a data size left
+    unknown (0 or 0xFFFFFFFF, as streaming writers leave it).
+    """
+    try:
+        with open(filename, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            block_align = None
+            while len(chunk := f.read(8)) == 8:
+                size = int.from_bytes(chunk[4:], "little")
+                if chunk[:4] == b"fmt ":
+                    fmt = f.read(min(size, 16))
+                    if len(fmt) >= 14:
+                        block_align = int.from_bytes(fmt[12:14], "little")
+                    f.seek(size - len(fmt) + size % 2, 1)  # chunks are padded to even sizes
+                elif chunk[:4] == b"data":
+                    if not block_align or size in (0, 0xFFFFFFFF):
+                        return None
+                    return size // block_align
+                else:
+                    f.seek(size + size % 2, 1)
+    except OSError:
+        return None
+    return None
+
+
+def _read_audio(filename, mono):
+    """Read one file as float32: 1-D if ``mono``, else (n_channels, n_samples)."""
+    try:
+        data, rate = sf.read(filename, dtype="float32", always_2d=True)
+    except (sf.SoundFileError, RuntimeError, OSError, TypeError, ValueError) as exc:
+        raise ValueError(f"could not read audio file {str(filename)!r}: {exc}") from exc
+    declared = _wav_declared_frames(filename)
+    if declared is not None and data.shape[0] < declared:
+        # An error, not a warning that keeps the clip: a cut-off recording no
+        # longer holds what its label says (the end of a word, the call that
+        # names the class), and one truncated clip among thousands, only warned
+        # about, trains and scores silently. A damaged file is an unreadable
+        # file: on_error='warn' skips it, like the others, with a warning
+        # naming it.
+        raise ValueError(
+            f"could not read audio file {str(filename)!r}: it is truncated or damaged; "
+            f"its header declares {declared} frames but only {data.shape[0]} could be "
+            "read. Copy or export it again, or pass on_error='warn' to skip it"
+        )
+    if data.shape[0] == 0:
+        raise ValueError(f"could not read audio file {str(filename)!r}: it holds no samples")
+    data = data.T  # (n_channels, n_samples)
+    if mono:
+        data = data.mean(axis=0)
+    return np.ascontiguousarray(data, dtype=np.float32), int(rate)
+
+
+def _resample(data, orig_sr, target_sr, res_type):
+    if orig_sr == target_sr:
+        return data
+    import librosa  # imported here: only needed when resampling
+
+    out = librosa.resample(data, orig_sr=orig_sr, target_sr=target_sr, res_type=res_type, axis=-1)
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def _progress(iterable, verbose, desc):
+    if not verbose:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with skorch
+        return iterable
+    return tqdm(iterable, desc=desc, unit="file")
+
+
+def _read_files(filenames, *, sr, mono, res_type, on_error, verbose, desc):
+    """Read files, resampling to ``sr`` or checking they share one rate.
+
+    Returns the list of arrays, the indices of the files read, and the rate.
+    """
+    data, kept, rates = [], [], {}
+    for i, filename in enumerate(_progress(filenames, verbose, desc)):
+        try:
+            clip, rate = _read_audio(filename, mono)
+        except ValueError as exc:
+            if on_error == "raise":
+                raise
+            warnings.warn(f"skipping {filename}: {exc}", UserWarning, stacklevel=3)
+            continue
+        if sr is not None:
+            clip = _resample(clip, rate, sr, res_type)
+        else:
+            rates.setdefault(rate, filename)
+            if len(rates) > 1:
+                (rate_a, file_a), (rate_b, file_b) = list(rates.items())[:2]
+                raise ValueError(
+                    f"the files have different sample rates: {str(file_a)!r} is at {rate_a} Hz "
+                    f"and {str(file_b)!r} at {rate_b} Hz; pass sr=... to resample them all "
+                    "to one rate"
+                )
+        data.append(clip)
+        kept.append(i)
+    rate = sr if sr is not None else next(iter(rates), None)
+    return data, np.asarray(kept, dtype=np.intp), rate
+
+
+def _check_loader_params(sr, on_error):
+    if sr is not None:
+        check_positive_int(sr, "sr")
+    if on_error not in ("raise", "warn"):
+        raise ValueError(f"on_error={on_error!r} must be 'raise' or 'warn'")
+
+
+def load_audio_folder(
+    path, *, sr=None, mono=True, extensions=_AUDIO_EXTENSIONS, res_type="soxr_hq",
+    on_error="raise", verbose=False,
+):
+    """Load a folder of recordings with one sub-folder per class.
+
+    The layout is ``path/<class name>/<file>``, like
+    :func:`sklearn.datasets.load_files`: each sub-folder's name is a class label
+    (any name the file system allows, spaces and punctuation included) and its
+    audio files, found by extension (not in nested folders), are that class's
+    clips. Hidden folders and files (names starting with ``"."``) and files with
+    other extensions are ignored. Files are read with soundfile (WAV, FLAC and
+    OGG by default) and scaled to float32 in [-1, 1].
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder holding one sub-folder per class.
+    sr : int or None, default=None
+        Sample rate in Hz to resample every file to (with
+        :func:`librosa.resample`). If None, the files' own rate is kept, and files
+        at different rates are an error.
+    mono : bool, default=True
+        If True, multichannel files are mixed down to mono (the channels'
+        mean) and each clip is 1-D. If False, each clip is 2-D, of shape
+        (n_channels, n_samples), mono files included.
+    extensions : tuple of str, default=(".wav", ".flac", ".ogg")
+        File name endings (case-insensitive) of the files to read. Any format
+        soundfile reads may be listed.
+    res_type : str, default="soxr_hq"
+        Resampling method passed to :func:`librosa.resample` when ``sr`` is given.
+    on_error : {"raise", "warn"}, default="raise"
+        What to do with a file that cannot be read, or is truncated or damaged
+        (a WAV whose header declares more frames than it holds): raise a
+        ValueError naming it, or skip it with a warning naming it. A truncated
+        file is never kept cut short.
+    verbose : bool, default=False
+        Show a progress bar while reading.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with attributes:
+
+        data : list of ndarray, dtype float32
+            The clips, of shape (n_samples,) each, or (n_channels, n_samples) if
+            ``mono=False``; their lengths may differ.
+        target : ndarray of shape (n_clips,), dtype int64
+            Class of each clip, as an index into ``target_names``.
+        target_names : list of str
+            The class (sub-folder) names, sorted.
+        filenames : ndarray of shape (n_clips,), dtype object
+            Path of each clip's file.
+        sr : int
+            Sample rate of the clips in Hz.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a folder, has no class sub-folders, a class
+        sub-folder has no audio files, a file cannot be read or is truncated
+        (with ``on_error="raise"``), or the files' rates differ and ``sr`` is
+        None.
+
+    See Also
+    --------
+    load_fsdd : Load the Free Spoken Digit Dataset.
+    sklearn.datasets.load_files : The same layout for text files.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np, soundfile as sf
+    >>> from skcnn.datasets import load_audio_folder
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ["dog barks", "cat (meows)"]:
+    ...     (root / name).mkdir()
+    ...     sf.write(root / name / "a.wav", np.zeros(800), 8000)
+    >>> bunch = load_audio_folder(root, sr=16000)
+    >>> bunch.target_names, bunch.target.tolist(), bunch.data[0].shape, bunch.sr
+    (['cat (meows)', 'dog barks'], [0, 1], (1600,), 16000)
+    """
+    _check_loader_params(sr, on_error)
+    root = Path(path)
+    if not root.is_dir():
+        raise ValueError(f"path={str(path)!r} is not a folder")
+    endings = tuple(ext.lower() for ext in extensions)
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not classes:
+        raise ValueError(
+            f"folder {str(root)!r} has no class sub-folders; expected one sub-folder of "
+            "audio files per class"
+        )
+    filenames, target = [], []
+    for label, name in enumerate(classes):
+        files = sorted(
+            p for p in (root / name).iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(endings)
+        )
+        if not files:
+            raise ValueError(
+                f"class folder {str(root / name)!r} has no audio files "
+                f"(looked for {', '.join(endings)})"
+            )
+        filenames += files
+        target += [label] * len(files)
+
+    data, kept, rate = _read_files(
+        filenames, sr=sr, mono=mono, res_type=res_type, on_error=on_error,
+        verbose=verbose, desc=f"Reading {root.name}",
+    )
+    if not data:
+        raise ValueError(f"none of the {len(filenames)} audio files in {str(root)!r} could be read")
+    return Bunch(
+        data=data,
+        target=np.asarray(target, dtype=np.int64)[kept],
+        target_names=classes,
+        filenames=np.asarray([str(f) for f in filenames], dtype=object)[kept],
+        sr=rate,
+    )
+
