@@ -259,8 +259,12 @@ def _onsets_by_class(clip, name, index):
                          "must be a list with one event list per clip: wrap a single clip as [events]")
     onsets = {}
     for event in clip:
-        if not isinstance(event, (list, tuple)) or len(event) != 3 or not isinstance(event[0], Real):
+        if not isinstance(event, (list, tuple)) or len(event) != 3:
             raise ValueError(f"{name}[{index}] holds {event!r}; events are (onset, offset, label) tuples")
+        # refused, not scored: a NaN onset on both sides used to count as a match (F1 = 1.0)
+        if not all(isinstance(t, Real) and np.isfinite(t) for t in event[:2]):
+            raise ValueError(f"{name}[{index}] holds {event!r}; an event's onset and offset must be "
+                             "finite numbers of seconds")
         onsets.setdefault(event[2], []).append(float(event[0]))
     return {label: np.array(times) for label, times in onsets.items()}
 

@@ -225,6 +225,21 @@ def test_event_f1_errors():
         event_f1_score([[]], [[]], average="weighted")
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", [0, 1])
+def test_event_f1_non_finite_times_are_errors(bad, where):
+    event = [0.5, 1.0, "a"]
+    event[where] = bad
+    event = tuple(event)
+    # NaN onsets in both lists used to score as a perfect match, and offsets were never checked
+    with pytest.raises(ValueError, match=r"y_pred\[0\] holds .*onset and offset must be finite"):
+        event_f1_score([[(0.5, 1.0, "a")]], [[event]])
+    with pytest.raises(ValueError, match=r"y_true\[1\] holds .*onset and offset must be finite"):
+        event_f1_score([[], [event]], [[], [(0.5, 1.0, "a")]])
+    with pytest.raises(ValueError, match=r"y_true\[0\] holds .*onset and offset must be finite"):
+        event_f1_score([[(0.0, "end", "a")]], [[]])
+
+
 # --- raw pitch accuracy -----------------------------------------------------------------------
 
 def cents_off(f0, cents):
