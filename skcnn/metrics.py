@@ -386,7 +386,8 @@ def si_sdr(reference, estimate):
     Parameters
     ----------
     reference, estimate : array-like of shape (n_samples,) or (n_clips, n_samples)
-        The clean sources and their estimates.
+        The clean sources and their estimates; finite (NaN or infinite values are
+        a ValueError naming the argument).
 
     Returns
     -------
@@ -403,10 +404,27 @@ def si_sdr(reference, estimate):
     >>> round(si_sdr(s, [a + b for a, b in zip(s, noise)]), 4)  # 10 log10(4)
     6.0206
     """
-    s, s_hat = _check_same_shape(reference, estimate, ("reference", "estimate"))
+    s, s_hat = _check_signals(reference, estimate, "estimate")
+    values = _si_sdr(s, s_hat)
+    return float(values[0]) if np.ndim(reference) == 1 else values
+
+
+def _check_signals(reference, other, name):
+    """Reference and estimate (or mixture, named ``name``) as finite 2-D float64 arrays."""
+    s, s_hat = _check_same_shape(reference, other, ("reference", name))
     if s.ndim not in (1, 2) or s.shape[-1] == 0:
         raise ValueError(f"reference has shape {s.shape}; it must be (n_samples,) or (n_clips, n_samples)")
     s, s_hat = (np.atleast_2d(x.astype(np.float64)) for x in (s, s_hat))
+    for label, x in (("reference", s), (name, s_hat)):
+        broken = ~np.isfinite(x).all(axis=1)
+        if broken.any():
+            where = f" (clip {int(np.flatnonzero(broken)[0])})" if s.shape[0] > 1 else ""
+            raise ValueError(f"{label} holds NaN or infinite values{where}; SI-SDR needs finite signals")
+    return s, s_hat
+
+
+def _si_sdr(s, s_hat):
+    """SI-SDR in dB of each row of checked 2-D float64 arrays."""
     s, s_hat = s - s.mean(axis=1, keepdims=True), s_hat - s_hat.mean(axis=1, keepdims=True)
     energy = np.einsum("ij,ij->i", s, s)
     if (energy == 0).any():
@@ -416,8 +434,7 @@ def si_sdr(reference, estimate):
     noise = s_hat - target
     target_energy, noise_energy = np.einsum("ij,ij->i", target, target), np.einsum("ij,ij->i", noise, noise)
     with np.errstate(divide="ignore", invalid="ignore"):  # inf: no noise; -inf: no target
-        values = 10 * np.log10(np.where(target_energy == 0, 0.0, target_energy / noise_energy))
-    return float(values[0]) if np.ndim(reference) == 1 else values
+        return 10 * np.log10(np.where(target_energy == 0, 0.0, target_energy / noise_energy))
 
 
 def si_sdr_improvement(reference, estimate, mixture):
@@ -426,7 +443,8 @@ def si_sdr_improvement(reference, estimate, mixture):
     Parameters
     ----------
     reference, estimate, mixture : array-like of shape (n_samples,) or (n_clips, n_samples)
-        The clean sources, their estimates, and the mixtures they came from.
+        The clean sources, their estimates, and the mixtures they came from;
+        finite, as for :func:`si_sdr`.
 
     Returns
     -------
@@ -441,8 +459,10 @@ def si_sdr_improvement(reference, estimate, mixture):
     >>> round(si_sdr_improvement(s, estimate, mixture), 4)
     6.0206
     """
-    _check_same_shape(reference, mixture, ("reference", "mixture"))
-    return si_sdr(reference, estimate) - si_sdr(reference, mixture)
+    s, s_hat = _check_signals(reference, estimate, "estimate")
+    _, s_mix = _check_signals(reference, mixture, "mixture")
+    values = _si_sdr(s, s_hat) - _si_sdr(s, s_mix)
+    return float(values[0]) if np.ndim(reference) == 1 else values
 
 
 def make_frame_f1_scorer(background=None, average="macro"):

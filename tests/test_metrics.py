@@ -350,6 +350,21 @@ def test_si_sdr_improvement():
         si_sdr_improvement(S, estimate, mixture[:2])
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_si_sdr_non_finite_signals_are_errors(bad):
+    broken = S.copy()
+    broken[2] = bad
+    # a NaN estimate used to give a NaN score, which sorts unpredictably in a search
+    with pytest.raises(ValueError, match=r"estimate holds NaN or infinite values \(clip 1"):
+        si_sdr(np.stack([S, S]), np.stack([S, broken]))
+    with pytest.raises(ValueError, match="reference holds NaN or infinite values"):
+        si_sdr(broken, S)
+    with pytest.raises(ValueError, match="mixture holds NaN or infinite values"):
+        si_sdr_improvement(S, S + 0.1 * N, broken)
+    with pytest.raises(ValueError, match="estimate holds NaN or infinite values"):
+        si_sdr_improvement(S, broken, S + N)
+
+
 # --- scorers in sklearn's model selection -----------------------------------------------------
 
 class ShiftedRoll(ClassifierMixin, BaseEstimator):
