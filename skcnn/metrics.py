@@ -17,7 +17,7 @@ mir_eval only.
 """
 
 import warnings
-from numbers import Real
+from numbers import Number, Real
 
 import mir_eval
 import numpy as np
@@ -72,9 +72,57 @@ def _active(y_true, y_pred, background):
 
 
 def _event_classes(y_true, y_pred, background):
-    """The labels found in either roll, less the background."""
+    """The labels found in either roll, less the background (checked against their type)."""
     classes = np.union1d(np.unique(y_true), np.unique(y_pred))
-    return classes[classes != background] if background is not None else classes
+    if background is None:
+        return classes
+    _check_background(background, classes)
+    return classes[classes != background]
+
+
+def _label_kind(value):
+    """'string', 'number' or the type's name: which labels can equal ``value``."""
+    if isinstance(value, (str, bytes)):
+        return "string"
+    return "number" if isinstance(value, Number) else type(value).__name__
+
+
+def _check_background(background, labels):
+    """Refuse a background that no label of the rolls' type can equal.
+
+    A background merely absent from the rolls is fine (every frame of these
+    clips is an event); one of another type than the labels ('bg' among
+    integers, 0 among strings, 0.5 among integers) is a mistake that would
+    silently score the real background as an event class. This is the check
+    scikit-learn makes of ``pos_label`` in ``f1_score``, by type rather than
+    by presence.
+    """
+    if labels.size == 0:
+        return
+    kind = labels.dtype.kind
+    if kind in "iu":
+        words = "integer"
+        ok = isinstance(background, Real) and not isinstance(background, (str, bytes)) \
+            and np.isfinite(background) and float(background).is_integer()
+    elif kind == "b":
+        words = "boolean"
+        ok = isinstance(background, (Real, np.bool_)) and background in (0, 1)
+    elif kind in "fc":
+        words = "numeric"
+        ok = isinstance(background, Number) and np.isfinite(background)
+    elif kind in "US":
+        words = "string"
+        ok = isinstance(background, str if kind == "U" else bytes)
+    else:  # object: any label of the same kind could equal it
+        kinds = {_label_kind(label) for label in labels}
+        words = "/".join(sorted(kinds))
+        ok = _label_kind(background) in kinds
+    if not ok:
+        shown = labels[:5].tolist() + (["..."] if labels.size > 5 else [])
+        raise ValueError(
+            f"background={background!r} cannot occur in these label rolls: they hold {words} "
+            f"labels ({labels.dtype}), e.g. {shown}; pass a background of the labels' type, or None"
+        )
 
 
 def frame_f1_score(y_true, y_pred, *, background=None, labels=None, average="macro"):
@@ -90,8 +138,9 @@ def frame_f1_score(y_true, y_pred, *, background=None, labels=None, average="mac
             (n_clips, n_frames, n_classes)
         Label rolls, or 0/1 indicator rolls (3-D) for overlapping events.
     background : label, default=None
-        The label of frames with no event (label rolls only). None: every
-        label is an event class.
+        The label of frames with no event (label rolls only), of the labels'
+        type: one no label can equal ('bg' among integer labels) is a
+        ValueError. None: every label is an event class.
     labels : array-like, default=None
         The classes to score (labels, or column indices of indicator rolls).
         None: those present in ``y_true`` or ``y_pred``, less the background.
@@ -119,8 +168,9 @@ def frame_f1_score(y_true, y_pred, *, background=None, labels=None, average="mac
             labels = np.flatnonzero(ref.any(axis=0) | est.any(axis=0))
     else:
         ref, est = y_true.ravel(), y_pred.ravel()
+        classes = _event_classes(ref, est, background)  # checks the background, labels given or not
         if labels is None:
-            labels = _event_classes(ref, est, background)
+            labels = classes
     if len(labels) == 0:
         return 0.0
     return f1_score(ref, est, labels=labels, average=average, zero_division=0)
@@ -142,7 +192,8 @@ def frame_error_rate(y_true, y_pred, *, background=None):
             (n_clips, n_frames, n_classes)
         Label rolls, or 0/1 indicator rolls (3-D) for overlapping events.
     background : label, default=None
-        The label of frames with no active class (label rolls only).
+        The label of frames with no active class (label rolls only), of the
+        labels' type, as in :func:`frame_f1_score`.
 
     Returns
     -------
@@ -241,6 +292,8 @@ def rolls_to_events(roll, *, sr, hop_length, background=None, classes=None):
     if classes is not None:
         raise ValueError(f"classes={classes!r} names the columns of an indicator roll; "
                          "a label roll holds its labels: use classes=None")
+    if background is not None:
+        _check_background(background, np.unique(roll))
     events = []
     for clip in np.atleast_2d(roll):
         starts = np.flatnonzero(np.concatenate(([True], clip[1:] != clip[:-1])))[: len(clip)]

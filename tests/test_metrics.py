@@ -76,6 +76,36 @@ def test_frame_f1_errors():
         frame_f1_score(np.full((1, 2, 2), 2), np.zeros((1, 2, 2)))
 
 
+@pytest.mark.parametrize("metric", [frame_f1_score, frame_error_rate])
+def test_background_of_another_type_than_the_labels_is_an_error(metric):
+    ints = [[0, 1, 1, 2]], [[0, 1, 2, 2]]
+    # "bg" can never be an integer label: it used to be ignored, scoring 0 as an event class
+    with pytest.raises(ValueError, match=r"background='bg' cannot occur in these label rolls: "
+                                         r"they hold integer labels \(int64\), e.g. \[0, 1, 2\]"):
+        metric(*ints, background="bg")
+    with pytest.raises(ValueError, match=r"background=0.5 cannot occur .* integer labels"):
+        metric(*ints, background=0.5)
+    strings = np.array([["-", "a", "b", "b"]]), np.array([["-", "a", "a", "b"]])
+    with pytest.raises(ValueError, match=r"background=0 cannot occur .* string labels \(<U1\), "
+                                         r"e.g. \['-', 'a', 'b'\]"):
+        metric(*strings, background=0)
+    # of the labels' type but absent (every frame is an event): legitimate, as is 0.0 for ints
+    assert metric(*ints, background=9) == metric(*ints, background=None)
+    assert metric(*ints, background=0.0) == metric(*ints, background=0)
+    assert metric(*strings, background="none") == metric(*strings, background=None)
+
+
+def test_background_type_checked_with_explicit_labels_and_in_scorers():
+    with pytest.raises(ValueError, match="background='bg' cannot occur"):
+        frame_f1_score([[0, 1, 1]], [[0, 1, 0]], background="bg", labels=[1])
+    y = _label_rolls()
+    for scorer in (make_frame_f1_scorer(background="bg"), make_frame_error_rate_scorer(background="bg")):
+        with pytest.raises(ValueError, match="background='bg' cannot occur"):
+            scorer(ShiftedRoll().fit(y, y), y, y)
+    with pytest.raises(ValueError, match="background='bg' cannot occur"):
+        rolls_to_events([0, 1, 1], sr=10, hop_length=1, background="bg")
+
+
 # --- frame error rate -------------------------------------------------------------------------
 
 def test_frame_error_rate_indicator_hand_computed():
