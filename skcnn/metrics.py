@@ -44,9 +44,14 @@ def _check_same_shape(y_true, y_pred, names=("y_true", "y_pred")):
 
 
 def _check_positive(name, value, strict=True):
-    """Refuse anything but a positive (or, not strict, non-negative) real number."""
-    if not isinstance(value, Real) or isinstance(value, bool) or not (value > 0 or not strict and value == 0):
-        raise ValueError(f"{name}={value!r} must be a {'positive' if strict else 'non-negative'} number")
+    """Refuse anything but a finite positive (or, not strict, non-negative) real number."""
+    sign = "positive" if strict else "non-negative"
+    if not isinstance(value, Real) or isinstance(value, bool):
+        raise ValueError(f"{name}={value!r} must be a {sign} number")
+    if not np.isfinite(value):
+        raise ValueError(f"{name}={value!r} must be a finite {sign} number")
+    if not (value > 0 or not strict and value == 0):
+        raise ValueError(f"{name}={value!r} must be a {sign} number")
 
 
 def _check_indicator(roll, name, background):
@@ -73,11 +78,20 @@ def _active(y_true, y_pred, background):
 
 def _event_classes(y_true, y_pred, background):
     """The labels found in either roll, less the background (checked against their type)."""
+    _check_finite_labels(y_true, "y_true")
+    _check_finite_labels(y_pred, "y_pred")
     classes = np.union1d(np.unique(y_true), np.unique(y_pred))
     if background is None:
         return classes
     _check_background(background, classes)
     return classes[classes != background]
+
+
+def _check_finite_labels(roll, name):
+    """Refuse NaN or infinite labels: NaN equals no label, not even itself."""
+    if roll.dtype.kind in "fc" and not np.isfinite(roll).all():
+        raise ValueError(f"{name} holds NaN or infinite labels; a label roll holds one label per frame "
+                         "(mark frames with no event with background=..., e.g. 0)")
 
 
 def _label_kind(value):
@@ -292,6 +306,7 @@ def rolls_to_events(roll, *, sr, hop_length, background=None, classes=None):
     if classes is not None:
         raise ValueError(f"classes={classes!r} names the columns of an indicator roll; "
                          "a label roll holds its labels: use classes=None")
+    _check_finite_labels(roll, "roll")
     if background is not None:
         _check_background(background, np.unique(roll))
     events = []
@@ -382,7 +397,8 @@ def raw_pitch_accuracy(y_true, y_pred, *, cent_tolerance=50):
 
     The frames of all clips are pooled (not a mean of per-clip values). A
     reference frame that is NaN or <= 0 Hz is unvoiced and not counted; an
-    estimate that is NaN or <= 0 Hz on a voiced frame counts as wrong. Octave
+    estimate that is NaN or <= 0 Hz on a voiced frame counts as wrong; an
+    infinite pitch is a ValueError. Octave
     errors count as wrong (this is not raw chroma accuracy). Computed by
     :func:`mir_eval.melody.raw_pitch_accuracy` on cents relative to 10 Hz
     (:func:`mir_eval.melody.hz2cents`), as ``mir_eval.melody`` does.
@@ -411,6 +427,10 @@ def raw_pitch_accuracy(y_true, y_pred, *, cent_tolerance=50):
     y_true, y_pred = _check_same_shape(y_true, y_pred)
     _check_positive("cent_tolerance", cent_tolerance)
     ref, est = y_true.astype(np.float64).ravel(), y_pred.astype(np.float64).ravel()
+    for name, f0 in (("y_true", ref), ("y_pred", est)):
+        if np.isposinf(f0).any():  # NaN and -inf are <= 0 Hz or unvoiced, as documented; +inf is no pitch
+            raise ValueError(f"{name} holds an infinite pitch; frequencies must be finite Hz "
+                             "(NaN or <= 0 for an unvoiced frame)")
     with np.errstate(invalid="ignore"):
         ref_voicing, est_voicing = ref > 0, est > 0  # NaN > 0 is False
     if not ref_voicing.any():

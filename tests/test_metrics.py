@@ -106,6 +106,29 @@ def test_background_type_checked_with_explicit_labels_and_in_scorers():
         rolls_to_events([0, 1, 1], sr=10, hop_length=1, background="bg")
 
 
+def test_non_finite_labels_and_parameters_are_errors():
+    # NaN never equals itself: frame_error_rate used to count a NaN frame as no class at all,
+    # and rolls_to_events made one NaN event per frame
+    with pytest.raises(ValueError, match="y_pred holds NaN or infinite labels"):
+        frame_error_rate([[1.0, 2.0, 0.0]], [[1.0, np.nan, 0.0]], background=0)
+    with pytest.raises(ValueError, match="y_true holds NaN or infinite labels"):
+        frame_f1_score([[1.0, np.nan]], [[1.0, 2.0]])
+    with pytest.raises(ValueError, match="roll holds NaN or infinite labels"):
+        rolls_to_events([0.0, np.nan, np.nan], sr=10, hop_length=1, background=0)
+    # an infinite rate or hop used to put every event at 0 s (or at inf s)
+    with pytest.raises(ValueError, match="sr=inf must be a finite positive number"):
+        rolls_to_events([0, 1], sr=np.inf, hop_length=1)
+    with pytest.raises(ValueError, match="hop_length=nan must be a finite positive number"):
+        rolls_to_events([0, 1], sr=10, hop_length=np.nan)
+    with pytest.raises(ValueError, match="t_collar=inf must be a finite non-negative number"):
+        event_f1_score([[]], [[]], t_collar=np.inf)
+    # an infinite pitch is no frequency (NaN and <= 0 stay the documented 'unvoiced')
+    with pytest.raises(ValueError, match="y_pred holds an infinite pitch"):
+        raw_pitch_accuracy([220.0, 220.0], [220.0, np.inf])
+    with pytest.raises(ValueError, match="y_true holds an infinite pitch"):
+        raw_pitch_accuracy([np.inf, 220.0], [220.0, 220.0])
+
+
 # --- frame error rate -------------------------------------------------------------------------
 
 def test_frame_error_rate_indicator_hand_computed():
