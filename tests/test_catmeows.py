@@ -222,6 +222,18 @@ def test_load_catmeows_truncated_recording(flat):
     np.testing.assert_array_equal(bunch.target, [0, 0, 1, 2])
 
 
+def test_load_catmeows_dangling_symlink_is_named(flat):
+    gone = flat / "F_BAC01_MC_MN_SIM01_101.wav"
+    gone.unlink()
+    gone.symlink_to(flat / "elsewhere" / gone.name)  # used to vanish from the dataset silently
+    with pytest.raises(ValueError, match=r"F_BAC01_MC_MN_SIM01_101\.wav.*symbolic link to "
+                       r".*elsewhere.*which does not exist"):
+        load_catmeows(flat)
+    with pytest.warns(UserWarning, match=r"skipping .*F_BAC01_MC_MN_SIM01_101\.wav"):
+        bunch = load_catmeows(flat, on_error="warn")
+    assert "BAC01" not in bunch.groups and len(bunch.data) == 4
+
+
 def test_load_catmeows_nothing_readable(tmp_path):
     for name, _ in SYNTHETIC[:2]:
         (tmp_path / name).write_bytes(b"RIFF\x00\x00not really a wave file")

@@ -343,6 +343,38 @@ def test_load_audio_folder_whole_wav_with_extra_chunks_is_not_flagged(tmp_path):
         load_audio_folder(tmp_path)
 
 
+def test_load_audio_folder_dangling_symlink_is_named(audio_tree):
+    """A .wav that links to nothing used to be dropped without a word (is_file() is False)."""
+    link = audio_tree / DOGS / "gone.wav"
+    link.symlink_to(audio_tree / "nowhere" / "gone.wav")
+    with pytest.raises(ValueError, match=r"could not read audio file .*gone\.wav.*: it is a "
+                       r"symbolic link to .*nowhere.*gone\.wav.*, which does not exist"):
+        load_audio_folder(audio_tree)
+    with pytest.warns(UserWarning, match=r"skipping .*gone\.wav.*symbolic link"):
+        bunch = load_audio_folder(audio_tree, on_error="warn")
+    assert "gone.wav" not in " ".join(bunch.filenames)
+    np.testing.assert_array_equal(bunch.target, [0, 0, 1, 1])
+    # a symbolic link to a real recording is read like the file itself
+    link.unlink()
+    link.symlink_to(audio_tree / DOGS / "a.wav")
+    bunch = load_audio_folder(audio_tree)
+    np.testing.assert_array_equal(bunch.data[4], bunch.data[2])  # gone.wav after a.wav, b.flac
+
+
+def _fsdd_copy(fsdd_sample_dir, tmp_path):
+    for f in sorted(fsdd_sample_dir.glob("[0-1]_*.wav")):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    return tmp_path
+
+
+def test_load_fsdd_dangling_symlink_is_named(fsdd_sample_dir, tmp_path):
+    folder = _fsdd_copy(fsdd_sample_dir, tmp_path)
+    (folder / "1_theo_2.wav").unlink()
+    (folder / "1_theo_2.wav").symlink_to(folder / "missing.wav")
+    with pytest.raises(ValueError, match=r"1_theo_2\.wav.*symbolic link to .*missing\.wav"):
+        load_fsdd(folder)
+
+
 def test_load_audio_folder_all_broken(tmp_path):
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "bad.flac").write_bytes(b"")

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._audio_files import _check_loader_params, _read_files
+from ._audio_files import _check_loader_params, _is_listed, _read_files
 from ._fetch import (
     _check_fetch_params, _fetch_into, _read_sha256sums, _VerifiedWriter, get_data_home,
 )
@@ -79,7 +79,7 @@ def _catmeows_files(path):
     for folder in folders:
         for file in sorted(folder.iterdir()):
             name = file.name
-            if not file.is_file() or name.startswith(".") or not name.lower().endswith(".wav"):
+            if not _is_listed(file, (".wav",)):
                 continue
             match = _CATMEOWS_NAME.match(name)
             if match is None or match["context"] not in _CONTEXTS:
