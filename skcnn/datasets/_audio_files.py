@@ -89,6 +89,12 @@ def _read_audio(filename, mono):
         )
     if data.shape[0] == 0:
         raise ValueError(f"could not read audio file {str(filename)!r}: it holds no samples")
+    broken = ~np.isfinite(data).all(axis=1)  # a float WAV can hold NaN or inf; PCM cannot
+    if broken.any():
+        raise ValueError(
+            f"could not read audio file {str(filename)!r}: {int(broken.sum())} of its "
+            f"{data.shape[0]} samples are NaN or infinite; every feature computed from it would be too"
+        )
     data = data.T  # (n_channels, n_samples)
     if mono:
         data = data.mean(axis=0)
@@ -185,8 +191,8 @@ def load_audio_folder(
         Resampling method passed to :func:`librosa.resample` when ``sr`` is given.
     on_error : {"raise", "warn"}, default="raise"
         What to do with a file that cannot be read (a symbolic link to nothing
-        included), or is truncated or damaged
-        (a WAV whose header declares more frames than it holds): raise a
+        included), is truncated or damaged (a WAV whose header declares more
+        frames than it holds), or holds NaN or infinite samples: raise a
         ValueError naming it, or skip it with a warning naming it. A truncated
         file is never kept cut short.
     verbose : bool, default=False
@@ -213,8 +219,8 @@ def load_audio_folder(
     ------
     ValueError
         If ``path`` is not a folder, has no class sub-folders, a class
-        sub-folder has no audio files, a file cannot be read or is truncated
-        (with ``on_error="raise"``), or the files' rates differ and ``sr`` is
+        sub-folder has no audio files, a file cannot be read, is truncated or
+        holds NaN or infinite samples (with ``on_error="raise"``), or the files' rates differ and ``sr`` is
         None.
 
     See Also

@@ -132,7 +132,8 @@ def load_catmeows(path, *, sr=None, verbose=False, on_error="raise"):
     verbose : bool, default=False
         Show a progress bar while reading.
     on_error : {"raise", "warn"}, default="raise"
-        What to do with a file that cannot be read or is truncated: raise a
+        What to do with a file that cannot be read, is truncated or holds NaN
+        or infinite samples: raise a
         ValueError naming it, or skip it with a warning naming it.
 
     Returns
