@@ -111,32 +111,35 @@ def _check_background(background, labels):
     scikit-learn makes of ``pos_label`` in ``f1_score``, by type rather than
     by presence.
     """
+    _check_label_type(background, labels, f"background={background!r}",
+                      "pass a background of the labels' type, or None")
+
+
+def _check_label_type(value, labels, what, advice):
+    """Refuse ``value`` (described by ``what``) when no label of ``labels``' type can equal it."""
     if labels.size == 0:
         return
     kind = labels.dtype.kind
     if kind in "iu":
         words = "integer"
-        ok = isinstance(background, Real) and not isinstance(background, (str, bytes)) \
-            and np.isfinite(background) and float(background).is_integer()
+        ok = isinstance(value, Real) and np.isfinite(value) and float(value).is_integer()
     elif kind == "b":
         words = "boolean"
-        ok = isinstance(background, (Real, np.bool_)) and background in (0, 1)
+        ok = isinstance(value, (Real, np.bool_)) and value in (0, 1)
     elif kind in "fc":
         words = "numeric"
-        ok = isinstance(background, Number) and np.isfinite(background)
+        ok = isinstance(value, Number) and np.isfinite(value)
     elif kind in "US":
         words = "string"
-        ok = isinstance(background, str if kind == "U" else bytes)
+        ok = isinstance(value, str if kind == "U" else bytes)
     else:  # object: any label of the same kind could equal it
         kinds = {_label_kind(label) for label in labels}
         words = "/".join(sorted(kinds))
-        ok = _label_kind(background) in kinds
+        ok = _label_kind(value) in kinds
     if not ok:
         shown = labels[:5].tolist() + (["..."] if labels.size > 5 else [])
-        raise ValueError(
-            f"background={background!r} cannot occur in these label rolls: they hold {words} "
-            f"labels ({labels.dtype}), e.g. {shown}; pass a background of the labels' type, or None"
-        )
+        raise ValueError(f"{what} cannot occur in these label rolls: they hold {words} labels "
+                         f"({labels.dtype}), e.g. {shown}; {advice}")
 
 
 def frame_f1_score(y_true, y_pred, *, background=None, labels=None, average="macro"):
@@ -159,6 +162,8 @@ def frame_f1_score(y_true, y_pred, *, background=None, labels=None, average="mac
         The classes to score (labels, or column indices of indicator rolls).
         None: those present in ``y_true`` or ``y_pred``, less the background.
         A class absent from both therefore does not pull a macro average down.
+        Given labels must be of the rolls' type ('x' among integer labels is
+        a ValueError); one absent from the rolls scores 0.
     average : {'macro', 'micro', 'weighted'} or None, default='macro'
         As in :func:`~sklearn.metrics.f1_score`; None gives one F1 per class.
 
@@ -185,6 +190,11 @@ def frame_f1_score(y_true, y_pred, *, background=None, labels=None, average="mac
         classes = _event_classes(ref, est, background)  # checks the background, labels given or not
         if labels is None:
             labels = classes
+        else:  # a label absent from these rolls is fine (it scores 0), one of another type is not
+            for label in labels:
+                _check_label_type(label, np.union1d(np.unique(ref), np.unique(est)),
+                                  f"labels={labels!r} holds {label!r}, which",
+                                  "pass labels of the rolls' type")
     if len(labels) == 0:
         return 0.0
     return f1_score(ref, est, labels=labels, average=average, zero_division=0)

@@ -106,6 +106,16 @@ def test_background_type_checked_with_explicit_labels_and_in_scorers():
         rolls_to_events([0, 1, 1], sr=10, hop_length=1, background="bg")
 
 
+def test_labels_of_another_type_than_the_rolls_are_an_error():
+    # a class absent from the rolls scores 0, as in scikit-learn; 'x' among integers used to as well
+    assert frame_f1_score([[0, 1, 1, 2]], [[0, 1, 2, 2]], labels=[1, 5], average=None)[1] == 0.0
+    with pytest.raises(ValueError, match=r"labels=\[1, 'x'\] holds 'x', which cannot occur in these "
+                                         r"label rolls: they hold integer labels"):
+        frame_f1_score([[0, 1, 1, 2]], [[0, 1, 2, 2]], labels=[1, "x"], background=0)
+    with pytest.raises(ValueError, match=r"labels=\[0\] holds 0, which cannot occur .* string labels"):
+        frame_f1_score([["-", "a"]], [["-", "a"]], labels=[0])
+
+
 def test_non_finite_labels_and_parameters_are_errors():
     # NaN never equals itself: frame_error_rate used to count a NaN frame as no class at all,
     # and rolls_to_events made one NaN event per frame
