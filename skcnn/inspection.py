@@ -25,6 +25,7 @@ In seconds and hertz
 """
 
 import warnings
+from numbers import Real
 
 import numpy as np
 import torch
@@ -123,6 +124,11 @@ class NetworkDescription:
         return not self._shortfalls(target_seconds, target_hertz)
 
     def _shortfalls(self, target_seconds, target_hertz):
+        for name, target in (("target_seconds", target_seconds), ("target_hertz", target_hertz)):
+            # NaN compares False: an unchecked NaN target would be 'covered' by any network
+            number = isinstance(target, Real) and not isinstance(target, bool)
+            if target is not None and not (number and 0 < target < np.inf):
+                raise ValueError(f"{name}={target!r} must be a finite positive number, or None")
         out = []
         for key, target, unit in (("rf_seconds", target_seconds, "s"),
                                   ("rf_hertz", target_hertz, "Hz")):

@@ -255,3 +255,13 @@ def test_describe_segment_wrappers_describe_the_wrapped_pipeline(clips):
 
     with pytest.raises(ValueError, match="not fitted: pass example input X"):
         describe(SegmentClassifier(pipe(CNNClassifier()), segment_seconds=0.5, sr=8000))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 0.0, -1.0, "0.5"])
+def test_targets_must_be_positive_finite_numbers(bad):
+    """target_seconds=nan used to compare False, so any network 'covered' it, without a word."""
+    table = describe_module(_bittern_net(), (1, 513, 87), features=BITTERN)
+    with pytest.raises(ValueError, match=rf"target_seconds={bad!r} must be a finite positive number"):
+        table.covers(target_seconds=bad)
+    with pytest.raises(ValueError, match=rf"target_hertz={bad!r} must be a finite positive number"):
+        table.covers(target_hertz=bad)
