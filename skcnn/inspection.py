@@ -25,6 +25,7 @@ In seconds and hertz
 """
 
 import warnings
+from numbers import Real
 
 import numpy as np
 import torch
@@ -33,6 +34,7 @@ from torch import nn
 
 from .modules._frame import FrequencyPool
 from .modules._cnn import GlobalPool
+from .segments import _BaseSegments
 
 __all__ = ["describe", "describe_module", "NetworkDescription", "receptive_field_seconds"]
 
@@ -85,6 +87,13 @@ class NetworkDescription:
         followed).
     note : str or None
         What the frequency axis is, e.g. that MFCCs are cepstral.
+    segments : list of dict
+        For a network inside :class:`~skcnn.SegmentClassifier` or
+        :class:`~skcnn.SegmentRegressor`, one dict per wrapper (outermost
+        first): ``wrapper``, ``segment_length`` and ``hop_length`` in
+        samples (the fitted ``segment_length_`` and ``hop_length_``, or
+        those the parameters give), ``sr``, ``segment_seconds``,
+        ``hop_seconds`` and ``aggregate``. Empty otherwise.
     """
 
     columns = ("layer", "output_shape", "n_params", "rf_frames", "rf_bins",
@@ -95,6 +104,7 @@ class NetworkDescription:
         self.receptive_field = receptive_field
         self.n_params = sum(row["n_params"] for row in rows)
         self.note = note
+        self.segments = []
 
     def covers(self, target_seconds=None, target_hertz=None):
         """Whether the convolutional receptive field spans the target pattern.
@@ -114,6 +124,11 @@ class NetworkDescription:
         return not self._shortfalls(target_seconds, target_hertz)
 
     def _shortfalls(self, target_seconds, target_hertz):
+        for name, target in (("target_seconds", target_seconds), ("target_hertz", target_hertz)):
+            # NaN compares False: an unchecked NaN target would be 'covered' by any network
+            number = isinstance(target, Real) and not isinstance(target, bool)
+            if target is not None and not (number and 0 < target < np.inf):
+                raise ValueError(f"{name}={target!r} must be a finite positive number, or None")
         out = []
         for key, target, unit in (("rf_seconds", target_seconds, "s"),
                                   ("rf_hertz", target_hertz, "Hz")):
@@ -145,6 +160,13 @@ class NetworkDescription:
             lines.append("Receptive field of the convolutional part: " + " x ".join(parts))
         if self.note:
             lines.append(self.note)
+        for seg in self.segments:
+            lines.append(
+                f"{seg['wrapper']} cuts recordings into segments of {seg['segment_length']} samples "
+                f"({seg['segment_seconds']:.4g} s at {seg['sr']:g} Hz), every {seg['hop_length']} "
+                f"samples ({seg['hop_seconds']:.4g} s), and pools their outputs per recording "
+                f"(aggregate={seg['aggregate']!r})"
+            )
         return "\n".join(lines)
 
 
@@ -294,10 +316,13 @@ def describe(estimator, features=None, X=None, *, n_outputs=2, target_seconds=No
 
     Parameters
     ----------
-    estimator : CNNClassifier, CNNRegressor or Pipeline
+    estimator : CNNClassifier, CNNRegressor, Pipeline, SegmentClassifier or SegmentRegressor
         Fitted, or unfitted with example input ``X``. A pipeline's last step
         is the network and its time-frequency transformer, if any, gives
-        ``features``.
+        ``features``. A segment wrapper is described through the estimator
+        it wraps, fed with segments (``X`` holds recordings, cut as the
+        wrapper cuts them), and the description's ``segments`` states the
+        segment length and hop.
     features : transformer with ``feature_span``, default=None
         The transformer in front of the network, for seconds and hertz
         (any of skcnn's time-frequency transformers).
@@ -328,16 +353,7 @@ def describe(estimator, features=None, X=None, *, n_outputs=2, target_seconds=No
     >>> [row["output_shape"] for row in table.rows if "conv" in row["layer"]]
     [(16, 13, 16), (32, 7, 8), (64, 4, 4), (128, 2, 2)]
     """
-    front = None
-    if isinstance(estimator, Pipeline):
-        front, pipe_features, estimator = _split_pipeline(estimator)
-        features = features if features is not None else pipe_features
-    elif features is not None:
-        front = features
-    if X is not None and front is not None:
-        X = front.transform(X)
-    module, input_shape = _module_and_shape(estimator, X, n_outputs)
-    description = describe_module(module, input_shape, features=features)
+    description = _describe(estimator, features, X, n_outputs)
     shortfalls = description._shortfalls(target_seconds, target_hertz)
     if shortfalls:
         warnings.warn(
@@ -348,3 +364,38 @@ def describe(estimator, features=None, X=None, *, n_outputs=2, target_seconds=No
             stacklevel=2,
         )
     return description
+
+
+def _segment_lengths(wrapper):
+    """Samples per segment and between segment starts: as fitted, else as the parameters give."""
+    if hasattr(wrapper, "estimator_"):
+        return wrapper.segment_length_, wrapper.hop_length_
+    wrapper._validate_params()
+    return wrapper._lengths()
+
+
+def _describe(estimator, features, X, n_outputs):
+    """:func:`describe` without the warning; segment wrappers describe the network they wrap."""
+    if isinstance(estimator, _BaseSegments):
+        # The wrapped estimator (a fitted clone, or the template) sees segments, not recordings.
+        length, hop = _segment_lengths(estimator)
+        if X is not None:
+            X, _ = estimator._segments(X, length, hop)
+        wrapped = estimator.estimator_ if hasattr(estimator, "estimator_") else estimator.estimator
+        description = _describe(wrapped, features, X, n_outputs)
+        description.segments.insert(0, {
+            "wrapper": type(estimator).__name__, "segment_length": length, "hop_length": hop,
+            "sr": estimator.sr, "segment_seconds": length / estimator.sr,
+            "hop_seconds": hop / estimator.sr, "aggregate": estimator.aggregate,
+        })
+        return description
+    front = None
+    if isinstance(estimator, Pipeline):
+        front, pipe_features, estimator = _split_pipeline(estimator)
+        features = features if features is not None else pipe_features
+    elif features is not None:
+        front = features
+    if X is not None and front is not None:
+        X = front.transform(X)
+    module, input_shape = _module_and_shape(estimator, X, n_outputs)
+    return describe_module(module, input_shape, features=features)

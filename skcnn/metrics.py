@@ -17,7 +17,7 @@ mir_eval only.
 """
 
 import warnings
-from numbers import Real
+from numbers import Number, Real
 
 import mir_eval
 import numpy as np
@@ -44,9 +44,14 @@ def _check_same_shape(y_true, y_pred, names=("y_true", "y_pred")):
 
 
 def _check_positive(name, value, strict=True):
-    """Refuse anything but a positive (or, not strict, non-negative) real number."""
-    if not isinstance(value, Real) or isinstance(value, bool) or not (value > 0 or not strict and value == 0):
-        raise ValueError(f"{name}={value!r} must be a {'positive' if strict else 'non-negative'} number")
+    """Refuse anything but a finite positive (or, not strict, non-negative) real number."""
+    sign = "positive" if strict else "non-negative"
+    if not isinstance(value, Real) or isinstance(value, bool):
+        raise ValueError(f"{name}={value!r} must be a {sign} number")
+    if not np.isfinite(value):
+        raise ValueError(f"{name}={value!r} must be a finite {sign} number")
+    if not (value > 0 or not strict and value == 0):
+        raise ValueError(f"{name}={value!r} must be a {sign} number")
 
 
 def _check_indicator(roll, name, background):
@@ -72,9 +77,69 @@ def _active(y_true, y_pred, background):
 
 
 def _event_classes(y_true, y_pred, background):
-    """The labels found in either roll, less the background."""
+    """The labels found in either roll, less the background (checked against their type)."""
+    _check_finite_labels(y_true, "y_true")
+    _check_finite_labels(y_pred, "y_pred")
     classes = np.union1d(np.unique(y_true), np.unique(y_pred))
-    return classes[classes != background] if background is not None else classes
+    if background is None:
+        return classes
+    _check_background(background, classes)
+    return classes[classes != background]
+
+
+def _check_finite_labels(roll, name):
+    """Refuse NaN or infinite labels: NaN equals no label, not even itself."""
+    if roll.dtype.kind in "fc" and not np.isfinite(roll).all():
+        raise ValueError(f"{name} holds NaN or infinite labels; a label roll holds one label per frame "
+                         "(mark frames with no event with background=..., e.g. 0)")
+
+
+def _label_kind(value):
+    """'string', 'number' or the type's name: which labels can equal ``value``."""
+    if isinstance(value, (str, bytes)):
+        return "string"
+    return "number" if isinstance(value, Number) else type(value).__name__
+
+
+def _check_background(background, labels):
+    """Refuse a background that no label of the rolls' type can equal.
+
+    A background merely absent from the rolls is fine (every frame of these
+    clips is an event); one of another type than the labels ('bg' among
+    integers, 0 among strings, 0.5 among integers) is a mistake that would
+    silently score the real background as an event class. This is the check
+    scikit-learn makes of ``pos_label`` in ``f1_score``, by type rather than
+    by presence.
+    """
+    _check_label_type(background, labels, f"background={background!r}",
+                      "pass a background of the labels' type, or None")
+
+
+def _check_label_type(value, labels, what, advice):
+    """Refuse ``value`` (described by ``what``) when no label of ``labels``' type can equal it."""
+    if labels.size == 0:
+        return
+    kind = labels.dtype.kind
+    if kind in "iu":
+        words = "integer"
+        ok = isinstance(value, Real) and np.isfinite(value) and float(value).is_integer()
+    elif kind == "b":
+        words = "boolean"
+        ok = isinstance(value, (Real, np.bool_)) and value in (0, 1)
+    elif kind in "fc":
+        words = "numeric"
+        ok = isinstance(value, Number) and np.isfinite(value)
+    elif kind in "US":
+        words = "string"
+        ok = isinstance(value, str if kind == "U" else bytes)
+    else:  # object: any label of the same kind could equal it
+        kinds = {_label_kind(label) for label in labels}
+        words = "/".join(sorted(kinds))
+        ok = _label_kind(value) in kinds
+    if not ok:
+        shown = labels[:5].tolist() + (["..."] if labels.size > 5 else [])
+        raise ValueError(f"{what} cannot occur in these label rolls: they hold {words} labels "
+                         f"({labels.dtype}), e.g. {shown}; {advice}")
 
 
 def frame_f1_score(y_true, y_pred, *, background=None, labels=None, average="macro"):
@@ -90,12 +155,15 @@ def frame_f1_score(y_true, y_pred, *, background=None, labels=None, average="mac
             (n_clips, n_frames, n_classes)
         Label rolls, or 0/1 indicator rolls (3-D) for overlapping events.
     background : label, default=None
-        The label of frames with no event (label rolls only). None: every
-        label is an event class.
+        The label of frames with no event (label rolls only), of the labels'
+        type: one no label can equal ('bg' among integer labels) is a
+        ValueError. None: every label is an event class.
     labels : array-like, default=None
         The classes to score (labels, or column indices of indicator rolls).
         None: those present in ``y_true`` or ``y_pred``, less the background.
         A class absent from both therefore does not pull a macro average down.
+        Given labels must be of the rolls' type ('x' among integer labels is
+        a ValueError); one absent from the rolls scores 0.
     average : {'macro', 'micro', 'weighted'} or None, default='macro'
         As in :func:`~sklearn.metrics.f1_score`; None gives one F1 per class.
 
@@ -119,8 +187,14 @@ def frame_f1_score(y_true, y_pred, *, background=None, labels=None, average="mac
             labels = np.flatnonzero(ref.any(axis=0) | est.any(axis=0))
     else:
         ref, est = y_true.ravel(), y_pred.ravel()
+        classes = _event_classes(ref, est, background)  # checks the background, labels given or not
         if labels is None:
-            labels = _event_classes(ref, est, background)
+            labels = classes
+        else:  # a label absent from these rolls is fine (it scores 0), one of another type is not
+            for label in labels:
+                _check_label_type(label, np.union1d(np.unique(ref), np.unique(est)),
+                                  f"labels={labels!r} holds {label!r}, which",
+                                  "pass labels of the rolls' type")
     if len(labels) == 0:
         return 0.0
     return f1_score(ref, est, labels=labels, average=average, zero_division=0)
@@ -142,7 +216,8 @@ def frame_error_rate(y_true, y_pred, *, background=None):
             (n_clips, n_frames, n_classes)
         Label rolls, or 0/1 indicator rolls (3-D) for overlapping events.
     background : label, default=None
-        The label of frames with no active class (label rolls only).
+        The label of frames with no active class (label rolls only), of the
+        labels' type, as in :func:`frame_f1_score`.
 
     Returns
     -------
@@ -241,6 +316,9 @@ def rolls_to_events(roll, *, sr, hop_length, background=None, classes=None):
     if classes is not None:
         raise ValueError(f"classes={classes!r} names the columns of an indicator roll; "
                          "a label roll holds its labels: use classes=None")
+    _check_finite_labels(roll, "roll")
+    if background is not None:
+        _check_background(background, np.unique(roll))
     events = []
     for clip in np.atleast_2d(roll):
         starts = np.flatnonzero(np.concatenate(([True], clip[1:] != clip[:-1])))[: len(clip)]
@@ -259,8 +337,12 @@ def _onsets_by_class(clip, name, index):
                          "must be a list with one event list per clip: wrap a single clip as [events]")
     onsets = {}
     for event in clip:
-        if not isinstance(event, (list, tuple)) or len(event) != 3 or not isinstance(event[0], Real):
+        if not isinstance(event, (list, tuple)) or len(event) != 3:
             raise ValueError(f"{name}[{index}] holds {event!r}; events are (onset, offset, label) tuples")
+        # refused, not scored: a NaN onset on both sides used to count as a match (F1 = 1.0)
+        if not all(isinstance(t, Real) and np.isfinite(t) for t in event[:2]):
+            raise ValueError(f"{name}[{index}] holds {event!r}; an event's onset and offset must be "
+                             "finite numbers of seconds")
         onsets.setdefault(event[2], []).append(float(event[0]))
     return {label: np.array(times) for label, times in onsets.items()}
 
@@ -325,7 +407,8 @@ def raw_pitch_accuracy(y_true, y_pred, *, cent_tolerance=50):
 
     The frames of all clips are pooled (not a mean of per-clip values). A
     reference frame that is NaN or <= 0 Hz is unvoiced and not counted; an
-    estimate that is NaN or <= 0 Hz on a voiced frame counts as wrong. Octave
+    estimate that is NaN or <= 0 Hz on a voiced frame counts as wrong; an
+    infinite pitch is a ValueError. Octave
     errors count as wrong (this is not raw chroma accuracy). Computed by
     :func:`mir_eval.melody.raw_pitch_accuracy` on cents relative to 10 Hz
     (:func:`mir_eval.melody.hz2cents`), as ``mir_eval.melody`` does.
@@ -354,6 +437,10 @@ def raw_pitch_accuracy(y_true, y_pred, *, cent_tolerance=50):
     y_true, y_pred = _check_same_shape(y_true, y_pred)
     _check_positive("cent_tolerance", cent_tolerance)
     ref, est = y_true.astype(np.float64).ravel(), y_pred.astype(np.float64).ravel()
+    for name, f0 in (("y_true", ref), ("y_pred", est)):
+        if np.isposinf(f0).any():  # NaN and -inf are <= 0 Hz or unvoiced, as documented; +inf is no pitch
+            raise ValueError(f"{name} holds an infinite pitch; frequencies must be finite Hz "
+                             "(NaN or <= 0 for an unvoiced frame)")
     with np.errstate(invalid="ignore"):
         ref_voicing, est_voicing = ref > 0, est > 0  # NaN > 0 is False
     if not ref_voicing.any():
@@ -382,7 +469,8 @@ def si_sdr(reference, estimate):
     Parameters
     ----------
     reference, estimate : array-like of shape (n_samples,) or (n_clips, n_samples)
-        The clean sources and their estimates.
+        The clean sources and their estimates; finite (NaN or infinite values are
+        a ValueError naming the argument).
 
     Returns
     -------
@@ -399,10 +487,27 @@ def si_sdr(reference, estimate):
     >>> round(si_sdr(s, [a + b for a, b in zip(s, noise)]), 4)  # 10 log10(4)
     6.0206
     """
-    s, s_hat = _check_same_shape(reference, estimate, ("reference", "estimate"))
+    s, s_hat = _check_signals(reference, estimate, "estimate")
+    values = _si_sdr(s, s_hat)
+    return float(values[0]) if np.ndim(reference) == 1 else values
+
+
+def _check_signals(reference, other, name):
+    """Reference and estimate (or mixture, named ``name``) as finite 2-D float64 arrays."""
+    s, s_hat = _check_same_shape(reference, other, ("reference", name))
     if s.ndim not in (1, 2) or s.shape[-1] == 0:
         raise ValueError(f"reference has shape {s.shape}; it must be (n_samples,) or (n_clips, n_samples)")
     s, s_hat = (np.atleast_2d(x.astype(np.float64)) for x in (s, s_hat))
+    for label, x in (("reference", s), (name, s_hat)):
+        broken = ~np.isfinite(x).all(axis=1)
+        if broken.any():
+            where = f" (clip {int(np.flatnonzero(broken)[0])})" if s.shape[0] > 1 else ""
+            raise ValueError(f"{label} holds NaN or infinite values{where}; SI-SDR needs finite signals")
+    return s, s_hat
+
+
+def _si_sdr(s, s_hat):
+    """SI-SDR in dB of each row of checked 2-D float64 arrays."""
     s, s_hat = s - s.mean(axis=1, keepdims=True), s_hat - s_hat.mean(axis=1, keepdims=True)
     energy = np.einsum("ij,ij->i", s, s)
     if (energy == 0).any():
@@ -412,8 +517,7 @@ def si_sdr(reference, estimate):
     noise = s_hat - target
     target_energy, noise_energy = np.einsum("ij,ij->i", target, target), np.einsum("ij,ij->i", noise, noise)
     with np.errstate(divide="ignore", invalid="ignore"):  # inf: no noise; -inf: no target
-        values = 10 * np.log10(np.where(target_energy == 0, 0.0, target_energy / noise_energy))
-    return float(values[0]) if np.ndim(reference) == 1 else values
+        return 10 * np.log10(np.where(target_energy == 0, 0.0, target_energy / noise_energy))
 
 
 def si_sdr_improvement(reference, estimate, mixture):
@@ -422,7 +526,8 @@ def si_sdr_improvement(reference, estimate, mixture):
     Parameters
     ----------
     reference, estimate, mixture : array-like of shape (n_samples,) or (n_clips, n_samples)
-        The clean sources, their estimates, and the mixtures they came from.
+        The clean sources, their estimates, and the mixtures they came from;
+        finite, as for :func:`si_sdr`.
 
     Returns
     -------
@@ -437,8 +542,10 @@ def si_sdr_improvement(reference, estimate, mixture):
     >>> round(si_sdr_improvement(s, estimate, mixture), 4)
     6.0206
     """
-    _check_same_shape(reference, mixture, ("reference", "mixture"))
-    return si_sdr(reference, estimate) - si_sdr(reference, mixture)
+    s, s_hat = _check_signals(reference, estimate, "estimate")
+    _, s_mix = _check_signals(reference, mixture, "mixture")
+    values = _si_sdr(s, s_hat) - _si_sdr(s, s_mix)
+    return float(values[0]) if np.ndim(reference) == 1 else values
 
 
 def make_frame_f1_scorer(background=None, average="macro"):

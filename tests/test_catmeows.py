@@ -222,6 +222,30 @@ def test_load_catmeows_truncated_recording(flat):
     np.testing.assert_array_equal(bunch.target, [0, 0, 1, 2])
 
 
+def test_load_catmeows_dangling_symlink_is_named(flat):
+    gone = flat / "F_BAC01_MC_MN_SIM01_101.wav"
+    gone.unlink()
+    gone.symlink_to(flat / "elsewhere" / gone.name)  # used to vanish from the dataset silently
+    with pytest.raises(ValueError, match=r"F_BAC01_MC_MN_SIM01_101\.wav.*symbolic link to "
+                       r".*elsewhere.*which does not exist"):
+        load_catmeows(flat)
+    with pytest.warns(UserWarning, match=r"skipping .*F_BAC01_MC_MN_SIM01_101\.wav"):
+        bunch = load_catmeows(flat, on_error="warn")
+    assert "BAC01" not in bunch.groups and len(bunch.data) == 4
+
+
+def test_load_catmeows_non_finite_samples_are_named(flat):
+    clip = _meow(0.6, 3)
+    clip[0] = np.inf
+    sf.write(flat / "I_BLE01_EU_FN_DEL01_401.wav", clip, SR, subtype="FLOAT")
+    with pytest.raises(ValueError, match=r"I_BLE01_EU_FN_DEL01_401\.wav.*: 1 of its 4800 samples "
+                       r"are NaN or infinite"):
+        load_catmeows(flat)
+    with pytest.warns(UserWarning, match=r"skipping .*I_BLE01_EU_FN_DEL01_401\.wav"):
+        bunch = load_catmeows(flat, on_error="warn")
+    assert "BLE01" not in bunch.groups and len(bunch.data) == 4
+
+
 def test_load_catmeows_nothing_readable(tmp_path):
     for name, _ in SYNTHETIC[:2]:
         (tmp_path / name).write_bytes(b"RIFF\x00\x00not really a wave file")

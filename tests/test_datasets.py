@@ -343,6 +343,62 @@ def test_load_audio_folder_whole_wav_with_extra_chunks_is_not_flagged(tmp_path):
         load_audio_folder(tmp_path)
 
 
+def test_load_audio_folder_dangling_symlink_is_named(audio_tree):
+    """A .wav that links to nothing used to be dropped without a word (is_file() is False)."""
+    link = audio_tree / DOGS / "gone.wav"
+    link.symlink_to(audio_tree / "nowhere" / "gone.wav")
+    with pytest.raises(ValueError, match=r"could not read audio file .*gone\.wav.*: it is a "
+                       r"symbolic link to .*nowhere.*gone\.wav.*, which does not exist"):
+        load_audio_folder(audio_tree)
+    with pytest.warns(UserWarning, match=r"skipping .*gone\.wav.*symbolic link"):
+        bunch = load_audio_folder(audio_tree, on_error="warn")
+    assert "gone.wav" not in " ".join(bunch.filenames)
+    np.testing.assert_array_equal(bunch.target, [0, 0, 1, 1])
+    # a symbolic link to a real recording is read like the file itself
+    link.unlink()
+    link.symlink_to(audio_tree / DOGS / "a.wav")
+    bunch = load_audio_folder(audio_tree)
+    np.testing.assert_array_equal(bunch.data[4], bunch.data[2])  # gone.wav after a.wav, b.flac
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_load_audio_folder_non_finite_samples_are_named(audio_tree, bad):
+    """A float WAV holding NaN or inf used to load as it was, poisoning every feature."""
+    clip = _tone(440)
+    clip[[10, 20]] = bad
+    sf.write(audio_tree / DOGS / "nan.wav", clip, SR, subtype="FLOAT")
+    with pytest.raises(ValueError, match=r"could not read audio file .*nan\.wav.*: 2 of its 2000 "
+                       r"samples are NaN or infinite"):
+        load_audio_folder(audio_tree)
+    with pytest.warns(UserWarning, match=r"skipping .*nan\.wav.*NaN or infinite"):
+        bunch = load_audio_folder(audio_tree, on_error="warn", sr=16000)
+    assert "nan.wav" not in " ".join(bunch.filenames)
+    assert all(np.isfinite(c).all() for c in bunch.data)
+
+
+def _fsdd_copy(fsdd_sample_dir, tmp_path):
+    for f in sorted(fsdd_sample_dir.glob("[0-1]_*.wav")):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    return tmp_path
+
+
+def test_load_fsdd_dangling_symlink_is_named(fsdd_sample_dir, tmp_path):
+    folder = _fsdd_copy(fsdd_sample_dir, tmp_path)
+    (folder / "1_theo_2.wav").unlink()
+    (folder / "1_theo_2.wav").symlink_to(folder / "missing.wav")
+    with pytest.raises(ValueError, match=r"1_theo_2\.wav.*symbolic link to .*missing\.wav"):
+        load_fsdd(folder)
+
+
+def test_load_fsdd_non_finite_recording_is_named(fsdd_sample_dir, tmp_path):
+    folder = _fsdd_copy(fsdd_sample_dir, tmp_path)
+    clip, _ = sf.read(folder / "1_theo_2.wav", dtype="float32")
+    clip[5] = np.nan
+    sf.write(folder / "1_theo_2.wav", clip, SR, subtype="FLOAT")
+    with pytest.raises(ValueError, match=r"1_theo_2\.wav.*: 1 of its \d+ samples are NaN"):
+        load_fsdd(folder)
+
+
 def test_load_audio_folder_all_broken(tmp_path):
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "bad.flac").write_bytes(b"")

@@ -213,3 +213,55 @@ def test_constant_q_axis_gives_semitones():
     assert rf["rf_bins"] == 14 and rf["rf_semitones"] == 14 * 12 / 24
     assert rf["rf_hertz"] == cqt.feature_span(14, rf["rf_frames"])["hertz"]
     assert "semitones" in str(table)
+
+
+# ------------------------------------------------------------- segment wrappers
+def test_describe_segment_wrappers_describe_the_wrapped_pipeline(clips):
+    """describe(SegmentClassifier(...)) used to raise AttributeError (no build_module)."""
+    from sklearn.pipeline import Pipeline
+
+    from skcnn import CNNClassifier, CNNRegressor, SegmentClassifier, SegmentRegressor
+    from skcnn.inspection import describe
+
+    def pipe(net):
+        return Pipeline([("features", MFCCTransformer(sr=8000)), ("cnn", net)])
+
+    net = dict(n_filters=(4, 8), hidden_units=(16,))
+    seg = SegmentClassifier(pipe(CNNClassifier(**net)), segment_seconds=0.5, hop_seconds=0.25,
+                            sr=8000)
+    table = describe(seg, X=clips, n_outputs=10)
+    # the network sees half-second segments (4000 samples: 8 MFCC frames), not whole clips
+    segments = seg.segment(clips)[0]
+    expected = describe(pipe(CNNClassifier(**net)), X=segments, n_outputs=10)
+    assert [r["output_shape"] for r in table.rows] == [r["output_shape"] for r in expected.rows]
+    assert table.rows[-1]["output_shape"] == (10,)
+    assert table.receptive_field == expected.receptive_field
+    assert table.segments == [{"wrapper": "SegmentClassifier", "segment_length": 4000,
+                               "hop_length": 2000, "sr": 8000, "segment_seconds": 0.5,
+                               "hop_seconds": 0.25, "aggregate": "mean"}]
+    text = str(table)
+    assert ("SegmentClassifier cuts recordings into segments of 4000 samples (0.5 s at 8000 Hz), "
+            "every 2000 samples (0.25 s)") in text
+    assert not hasattr(seg, "estimator_")  # describe leaves the wrapper alone
+
+    # fitted: the fitted network, and the lengths it was fitted with
+    y = np.arange(len(clips)) % 2
+    reg = SegmentRegressor(pipe(CNNRegressor(**net, max_epochs=1, random_state=0)),
+                           segment_seconds=0.5, sr=8000).fit(clips, y.astype(np.float32))
+    table = describe(reg)
+    assert table.n_params == sum(p.numel() for p in reg.estimator_[-1].module_.parameters())
+    assert table.segments[0]["segment_length"] == table.segments[0]["hop_length"] == 4000
+    assert table.receptive_field["rf_seconds"] is not None
+
+    with pytest.raises(ValueError, match="not fitted: pass example input X"):
+        describe(SegmentClassifier(pipe(CNNClassifier()), segment_seconds=0.5, sr=8000))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 0.0, -1.0, "0.5"])
+def test_targets_must_be_positive_finite_numbers(bad):
+    """target_seconds=nan used to compare False, so any network 'covered' it, without a word."""
+    table = describe_module(_bittern_net(), (1, 513, 87), features=BITTERN)
+    with pytest.raises(ValueError, match=rf"target_seconds={bad!r} must be a finite positive number"):
+        table.covers(target_seconds=bad)
+    with pytest.raises(ValueError, match=rf"target_hertz={bad!r} must be a finite positive number"):
+        table.covers(target_hertz=bad)

@@ -76,6 +76,69 @@ def test_frame_f1_errors():
         frame_f1_score(np.full((1, 2, 2), 2), np.zeros((1, 2, 2)))
 
 
+@pytest.mark.parametrize("metric", [frame_f1_score, frame_error_rate])
+def test_background_of_another_type_than_the_labels_is_an_error(metric):
+    ints = [[0, 1, 1, 2]], [[0, 1, 2, 2]]
+    # "bg" can never be an integer label: it used to be ignored, scoring 0 as an event class
+    with pytest.raises(ValueError, match=r"background='bg' cannot occur in these label rolls: "
+                                         r"they hold integer labels \(int64\), e.g. \[0, 1, 2\]"):
+        metric(*ints, background="bg")
+    with pytest.raises(ValueError, match=r"background=0.5 cannot occur .* integer labels"):
+        metric(*ints, background=0.5)
+    strings = np.array([["-", "a", "b", "b"]]), np.array([["-", "a", "a", "b"]])
+    with pytest.raises(ValueError, match=r"background=0 cannot occur .* string labels \(<U1\), "
+                                         r"e.g. \['-', 'a', 'b'\]"):
+        metric(*strings, background=0)
+    # of the labels' type but absent (every frame is an event): legitimate, as is 0.0 for ints
+    assert metric(*ints, background=9) == metric(*ints, background=None)
+    assert metric(*ints, background=0.0) == metric(*ints, background=0)
+    assert metric(*strings, background="none") == metric(*strings, background=None)
+
+
+def test_background_type_checked_with_explicit_labels_and_in_scorers():
+    with pytest.raises(ValueError, match="background='bg' cannot occur"):
+        frame_f1_score([[0, 1, 1]], [[0, 1, 0]], background="bg", labels=[1])
+    y = _label_rolls()
+    for scorer in (make_frame_f1_scorer(background="bg"), make_frame_error_rate_scorer(background="bg")):
+        with pytest.raises(ValueError, match="background='bg' cannot occur"):
+            scorer(ShiftedRoll().fit(y, y), y, y)
+    with pytest.raises(ValueError, match="background='bg' cannot occur"):
+        rolls_to_events([0, 1, 1], sr=10, hop_length=1, background="bg")
+
+
+def test_labels_of_another_type_than_the_rolls_are_an_error():
+    # a class absent from the rolls scores 0, as in scikit-learn; 'x' among integers used to as well
+    assert frame_f1_score([[0, 1, 1, 2]], [[0, 1, 2, 2]], labels=[1, 5], average=None)[1] == 0.0
+    with pytest.raises(ValueError, match=r"labels=\[1, 'x'\] holds 'x', which cannot occur in these "
+                                         r"label rolls: they hold integer labels"):
+        frame_f1_score([[0, 1, 1, 2]], [[0, 1, 2, 2]], labels=[1, "x"], background=0)
+    with pytest.raises(ValueError, match=r"labels=\[0\] holds 0, which cannot occur .* string labels"):
+        frame_f1_score([["-", "a"]], [["-", "a"]], labels=[0])
+
+
+def test_non_finite_labels_and_parameters_are_errors():
+    # NaN never equals itself: frame_error_rate used to count a NaN frame as no class at all,
+    # and rolls_to_events made one NaN event per frame
+    with pytest.raises(ValueError, match="y_pred holds NaN or infinite labels"):
+        frame_error_rate([[1.0, 2.0, 0.0]], [[1.0, np.nan, 0.0]], background=0)
+    with pytest.raises(ValueError, match="y_true holds NaN or infinite labels"):
+        frame_f1_score([[1.0, np.nan]], [[1.0, 2.0]])
+    with pytest.raises(ValueError, match="roll holds NaN or infinite labels"):
+        rolls_to_events([0.0, np.nan, np.nan], sr=10, hop_length=1, background=0)
+    # an infinite rate or hop used to put every event at 0 s (or at inf s)
+    with pytest.raises(ValueError, match="sr=inf must be a finite positive number"):
+        rolls_to_events([0, 1], sr=np.inf, hop_length=1)
+    with pytest.raises(ValueError, match="hop_length=nan must be a finite positive number"):
+        rolls_to_events([0, 1], sr=10, hop_length=np.nan)
+    with pytest.raises(ValueError, match="t_collar=inf must be a finite non-negative number"):
+        event_f1_score([[]], [[]], t_collar=np.inf)
+    # an infinite pitch is no frequency (NaN and <= 0 stay the documented 'unvoiced')
+    with pytest.raises(ValueError, match="y_pred holds an infinite pitch"):
+        raw_pitch_accuracy([220.0, 220.0], [220.0, np.inf])
+    with pytest.raises(ValueError, match="y_true holds an infinite pitch"):
+        raw_pitch_accuracy([np.inf, 220.0], [220.0, 220.0])
+
+
 # --- frame error rate -------------------------------------------------------------------------
 
 def test_frame_error_rate_indicator_hand_computed():
@@ -225,6 +288,21 @@ def test_event_f1_errors():
         event_f1_score([[]], [[]], average="weighted")
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", [0, 1])
+def test_event_f1_non_finite_times_are_errors(bad, where):
+    event = [0.5, 1.0, "a"]
+    event[where] = bad
+    event = tuple(event)
+    # NaN onsets in both lists used to score as a perfect match, and offsets were never checked
+    with pytest.raises(ValueError, match=r"y_pred\[0\] holds .*onset and offset must be finite"):
+        event_f1_score([[(0.5, 1.0, "a")]], [[event]])
+    with pytest.raises(ValueError, match=r"y_true\[1\] holds .*onset and offset must be finite"):
+        event_f1_score([[], [event]], [[], [(0.5, 1.0, "a")]])
+    with pytest.raises(ValueError, match=r"y_true\[0\] holds .*onset and offset must be finite"):
+        event_f1_score([[(0.0, "end", "a")]], [[]])
+
+
 # --- raw pitch accuracy -----------------------------------------------------------------------
 
 def cents_off(f0, cents):
@@ -333,6 +411,21 @@ def test_si_sdr_improvement():
     np.testing.assert_allclose(batch, [20.0, 0.0], atol=1e-12)
     with pytest.raises(ValueError, match=r"reference has shape \(4,\) and mixture has shape \(2,\)"):
         si_sdr_improvement(S, estimate, mixture[:2])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_si_sdr_non_finite_signals_are_errors(bad):
+    broken = S.copy()
+    broken[2] = bad
+    # a NaN estimate used to give a NaN score, which sorts unpredictably in a search
+    with pytest.raises(ValueError, match=r"estimate holds NaN or infinite values \(clip 1"):
+        si_sdr(np.stack([S, S]), np.stack([S, broken]))
+    with pytest.raises(ValueError, match="reference holds NaN or infinite values"):
+        si_sdr(broken, S)
+    with pytest.raises(ValueError, match="mixture holds NaN or infinite values"):
+        si_sdr_improvement(S, S + 0.1 * N, broken)
+    with pytest.raises(ValueError, match="estimate holds NaN or infinite values"):
+        si_sdr_improvement(S, broken, S + N)
 
 
 # --- scorers in sklearn's model selection -----------------------------------------------------

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import KFold, cross_validate
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skcnn import CNNClassifier, SpectrogramScaler
 
@@ -39,6 +40,41 @@ def test_constant_bins_stay_finite(maps):
     maps[:, :, 0] = 5.0
     out = SpectrogramScaler().fit_transform(maps)
     assert np.isfinite(out).all() and np.all(out[:, :, 0] == 0)
+
+
+def _pooled(maps, per):
+    """The values behind each statistic as the columns of a 2-D array, for StandardScaler."""
+    n_channels, n_bins = maps.shape[1:3]
+    if per == "bin":
+        return maps.transpose(0, 3, 1, 2).reshape(-1, n_channels * n_bins)
+    if per == "channel":
+        return maps.transpose(0, 2, 3, 1).reshape(-1, n_channels)
+    return maps.reshape(-1, 1)
+
+
+@pytest.mark.parametrize("per", ["bin", "channel", "global"])
+def test_constant_statistics_get_a_scale_of_one_as_standard_scaler(maps, per):
+    """A bin constant in fit used to be divided by 1e-8 (std + eps): ~1e8 once it varied."""
+    maps[:, :, 0] = 5.0
+    if per != "bin":
+        maps[:] = 5.0
+    scaler = SpectrogramScaler(per=per).fit(maps)
+    new = maps.copy()
+    new[:, :, 0] += 1.0
+    out = scaler.transform(new)
+    np.testing.assert_array_equal(out[:, :, 0], 1.0)  # shifted by the mean, not scaled
+    np.testing.assert_allclose(scaler.inverse_transform(out), new, atol=1e-5)
+    np.testing.assert_allclose(scaler.scale_.ravel(), StandardScaler().fit(_pooled(maps, per)).scale_,
+                               rtol=1e-6)
+
+
+def test_nearly_constant_bins_follow_standard_scalers_tolerance():
+    rng = np.random.default_rng(0)
+    tiny = 1000.0 + rng.normal(scale=1e-12, size=(50, 1, 2, 8))  # rounding noise around a level
+    tiny[:, :, 1] = rng.normal(size=(50, 1, 8))                   # a real bin beside it
+    scaler = SpectrogramScaler().fit(tiny)
+    np.testing.assert_allclose(scaler.scale_.ravel(), StandardScaler().fit(_pooled(tiny, "bin")).scale_)
+    assert scaler.scale_.ravel()[0] == 1.0 and scaler.scale_.ravel()[1] != 1.0
 
 
 class RecordingScaler(SpectrogramScaler):

@@ -51,8 +51,25 @@ def _wav_declared_frames(filename):
     return None
 
 
+def _is_listed(path, endings):
+    """Whether a folder entry is a recording to read: by its name, and anything but a folder.
+
+    Not ``path.is_file()``: that is False for a symbolic link to nothing, and
+    the recording would vanish from the dataset without a word. Such an entry
+    is listed, and reading it fails naming it (``on_error`` decides).
+    """
+    name = path.name
+    return not name.startswith(".") and name.lower().endswith(endings) and not path.is_dir()
+
+
 def _read_audio(filename, mono):
     """Read one file as float32: 1-D if ``mono``, else (n_channels, n_samples)."""
+    path = Path(filename)
+    if path.is_symlink() and not path.exists():
+        raise ValueError(
+            f"could not read audio file {str(filename)!r}: it is a symbolic link to "
+            f"{str(path.readlink())!r}, which does not exist"
+        )
     try:
         data, rate = sf.read(filename, dtype="float32", always_2d=True)
     except (sf.SoundFileError, RuntimeError, OSError, TypeError, ValueError) as exc:
@@ -72,6 +89,12 @@ def _read_audio(filename, mono):
         )
     if data.shape[0] == 0:
         raise ValueError(f"could not read audio file {str(filename)!r}: it holds no samples")
+    broken = ~np.isfinite(data).all(axis=1)  # a float WAV can hold NaN or inf; PCM cannot
+    if broken.any():
+        raise ValueError(
+            f"could not read audio file {str(filename)!r}: {int(broken.sum())} of its "
+            f"{data.shape[0]} samples are NaN or infinite; every feature computed from it would be too"
+        )
     data = data.T  # (n_channels, n_samples)
     if mono:
         data = data.mean(axis=0)
@@ -167,8 +190,9 @@ def load_audio_folder(
     res_type : str, default="soxr_hq"
         Resampling method passed to :func:`librosa.resample` when ``sr`` is given.
     on_error : {"raise", "warn"}, default="raise"
-        What to do with a file that cannot be read, or is truncated or damaged
-        (a WAV whose header declares more frames than it holds): raise a
+        What to do with a file that cannot be read (a symbolic link to nothing
+        included), is truncated or damaged (a WAV whose header declares more
+        frames than it holds), or holds NaN or infinite samples: raise a
         ValueError naming it, or skip it with a warning naming it. A truncated
         file is never kept cut short.
     verbose : bool, default=False
@@ -195,8 +219,8 @@ def load_audio_folder(
     ------
     ValueError
         If ``path`` is not a folder, has no class sub-folders, a class
-        sub-folder has no audio files, a file cannot be read or is truncated
-        (with ``on_error="raise"``), or the files' rates differ and ``sr`` is
+        sub-folder has no audio files, a file cannot be read, is truncated or
+        holds NaN or infinite samples (with ``on_error="raise"``), or the files' rates differ and ``sr`` is
         None.
 
     See Also
@@ -230,10 +254,7 @@ def load_audio_folder(
         )
     filenames, target = [], []
     for label, name in enumerate(classes):
-        files = sorted(
-            p for p in (root / name).iterdir()
-            if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(endings)
-        )
+        files = sorted(p for p in (root / name).iterdir() if _is_listed(p, endings))
         if not files:
             raise ValueError(
                 f"class folder {str(root / name)!r} has no audio files "

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._audio_files import _check_loader_params, _read_files
+from ._audio_files import _check_loader_params, _is_listed, _read_files
 from ._fetch import (
     _check_fetch_params, _fetch_into, _read_sha256sums, _VerifiedWriter, get_data_home,
 )
@@ -79,7 +79,7 @@ def _catmeows_files(path):
     for folder in folders:
         for file in sorted(folder.iterdir()):
             name = file.name
-            if not file.is_file() or name.startswith(".") or not name.lower().endswith(".wav"):
+            if not _is_listed(file, (".wav",)):
                 continue
             match = _CATMEOWS_NAME.match(name)
             if match is None or match["context"] not in _CONTEXTS:
@@ -132,7 +132,8 @@ def load_catmeows(path, *, sr=None, verbose=False, on_error="raise"):
     verbose : bool, default=False
         Show a progress bar while reading.
     on_error : {"raise", "warn"}, default="raise"
-        What to do with a file that cannot be read or is truncated: raise a
+        What to do with a file that cannot be read, is truncated or holds NaN
+        or infinite samples: raise a
         ValueError naming it, or skip it with a warning naming it.
 
     Returns

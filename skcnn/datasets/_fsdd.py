@@ -90,8 +90,8 @@ def load_fsdd(path, *, verbose=False):
     ------
     ValueError
         If the folder has no FSDD recordings, a ``.wav`` file's name does not
-        follow the pattern, a file cannot be read, is truncated or is not at
-        8 kHz.
+        follow the pattern, a file cannot be read, is truncated, holds NaN or
+        infinite samples or is not at 8 kHz.
 
     See Also
     --------

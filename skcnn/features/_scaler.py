@@ -5,14 +5,27 @@ Inside a ``Pipeline`` under cross-validation it is refitted on every training
 fold, so no statistic of a test fold leaks into training.
 """
 
-from numbers import Real
-
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["SpectrogramScaler"]
+
+
+def _scale(var, mean, n_samples):
+    """Standard deviations, with 1 where the variance is indistinguishable from zero.
+
+    Follows :class:`sklearn.preprocessing.StandardScaler`
+    (``sklearn.preprocessing._data._is_constant_feature`` and
+    ``_handle_zeros_in_scale``): with float64 accumulators, a variance within
+    the error bound of the two-pass algorithm (Chan, Golub and LeVeque),
+    ``n * eps * var + (n * mean * eps) ** 2``, is a constant feature, and a
+    scale of 1 leaves it centred instead of dividing later data by ~0.
+    """
+    eps = np.finfo(np.float64).eps
+    constant = var <= n_samples * eps * var + (n_samples * mean * eps) ** 2
+    return np.where(constant, 1.0, np.sqrt(var))
 
 
 class SpectrogramScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -32,9 +45,10 @@ class SpectrogramScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     with_mean : bool, default=True
         Whether to subtract the mean.
     with_std : bool, default=True
-        Whether to divide by the standard deviation.
-    eps : float, default=1e-8
-        Added to the standard deviation, so constant bins stay finite.
+        Whether to divide by the standard deviation. A statistic that is
+        constant in ``fit`` (its variance within rounding error of zero, by
+        :class:`~sklearn.preprocessing.StandardScaler`'s rule) gets a scale
+        of 1: those values are only centred.
 
     Attributes
     ----------
@@ -43,7 +57,8 @@ class SpectrogramScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ``(n_channels, 1, 1)`` for 'channel' and ``(1, 1, 1)`` for 'global'
         (4-D input; one axis fewer for 3-D and two fewer for 2-D input).
     scale_ : ndarray
-        The standard deviations plus ``eps``, shaped as ``mean_``.
+        The standard deviations, 1 where the training maps were constant
+        (as ``StandardScaler.scale_``), shaped as ``mean_``.
     n_features_in_ : int
         ``X.shape[1]`` seen in ``fit``.
 
@@ -68,14 +83,12 @@ class SpectrogramScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "per": [StrOptions({"bin", "channel", "global"})],
         "with_mean": ["boolean"],
         "with_std": ["boolean"],
-        "eps": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, *, per="bin", with_mean=True, with_std=True, eps=1e-8):
+    def __init__(self, *, per="bin", with_mean=True, with_std=True):
         self.per = per
         self.with_mean = with_mean
         self.with_std = with_std
-        self.eps = eps
 
     def _check(self, X, reset):
         X = validate_data(self, X, reset=reset, dtype=(np.float32, np.float64),
@@ -113,9 +126,10 @@ class SpectrogramScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         axes = self._axes(X.ndim)
         stats = X.astype(np.float64, copy=False)
         mean = stats.mean(axis=axes, keepdims=True)[0]
-        std = stats.std(axis=axes, keepdims=True)[0]
+        var = stats.var(axis=axes, keepdims=True)[0]
         self.mean_ = mean if self.with_mean else np.zeros_like(mean)
-        self.scale_ = std + self.eps if self.with_std else np.ones_like(std)
+        self.scale_ = _scale(var, mean, int(np.prod([X.shape[a] for a in axes]))) \
+            if self.with_std else np.ones_like(var)
         self._fitted_shape = X.shape[1:-1] if X.ndim > 2 else X.shape[1:]
         return self
 
