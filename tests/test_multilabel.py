@@ -135,7 +135,7 @@ def test_mixup_mixes_indicator_targets_as_they_are():
     clf = CNNClassifier(**{**SMALL, "max_epochs": 2, "augment": Mixup(alpha=0.4)})
     clf.fit(X, Y)  # soft indicators go to BCEWithLogitsLoss as they are
     assert isinstance(clf.criterion_, torch.nn.BCEWithLogitsLoss)
-    mixed = clf._mixable_target(torch.as_tensor(Y[:4], dtype=torch.float32), torch.float32)
+    mixed = clf._target.mixable(clf, torch.as_tensor(Y[:4], dtype=torch.float32), torch.float32)
     assert mixed.shape == (4, 3)  # not one-hot encoded a second time
     plain = CNNClassifier(**{**SMALL, "max_epochs": 2}).fit(X, Y)
     assert not np.array_equal(clf.predict_proba(X), plain.predict_proba(X))

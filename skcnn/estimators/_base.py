@@ -1,14 +1,17 @@
-"""The shared base of skcnn's estimators: parameters, checks, the training session.
+"""The base of skcnn's estimators: the skorch network, its data, training and persistence.
 
-``BaseCNN`` is a skorch ``NeuralNet`` that stores every parameter of the
-estimators and extends skorch through its public hooks only:
-``initialize_module`` (through the public :meth:`BaseCNN.build_module`),
+``BaseCNN`` is a skorch ``NeuralNet`` that each estimator combines with a
+target kind (:mod:`skcnn.estimators._targets`: labels or values) and an
+output grid (:mod:`skcnn.estimators._grids`: one output per clip, per frame
+or per pixel), given as the class attributes ``_target`` and ``_grid``. It
+extends skorch through its public hooks only: ``initialize_module``
+(through the public :meth:`BaseCNN.build_module`), ``initialize_criterion``,
 ``get_dataset``, ``get_iterator``, ``get_split_datasets``,
 ``train_step_single``, ``validation_step``, ``get_loss``, ``notify``,
 ``get_default_callbacks``, ``initialize_callbacks``, ``set_params`` and
-callbacks. ``CNNClassifier`` and
-``CNNRegressor`` (:mod:`skcnn.estimators`) add the targets' encoding and the
-prediction methods, as skorch's ``NeuralNetClassifier`` does for
+callbacks. The estimators (:mod:`skcnn.estimators._clip`,
+:mod:`skcnn.estimators._frame`) add their signatures, their defaults and
+their prediction methods, as skorch's ``NeuralNetClassifier`` does for
 ``NeuralNet``.
 
 Devices are what skorch understands ('cpu', 'cuda', 'cuda:N'). An 'auto'
@@ -18,16 +21,17 @@ private ``_initialize_module``/``_initialize_criterion``, ``infer``,
 skorch and the transformers.
 
 What happens around a training call is in one place,
-:func:`skcnn.estimators._session.training_session`: torch's random state is forked and
-seeded (the global state is left untouched), torch runs with ``n_threads``
-threads, and afterwards gradients, optimizer state and callback caches leave
-the device. Everything a call checks (parameters, data, targets, that the network
-can be built for the data) is checked before anything is changed, so a call
-that fails validation leaves the estimator as it was.
+:func:`skcnn.estimators._session.training_session`: torch's random state is
+forked and seeded (the global state is left untouched), torch runs with
+``n_threads`` threads, and afterwards gradients, optimizer state and
+callback caches leave the device. Everything a call checks (parameters,
+data, targets, that the network can be built for the data) is checked
+before anything is changed, so a call that fails validation leaves the
+estimator as it was.
 
-``augment=`` (:mod:`skcnn.augment`) runs in ``train_step_single`` only, on
-training batches, drawing from a generator of its own per training call
-(:mod:`skcnn.estimators._augmenting`); ``set_params`` routes ``augment__<name>`` to it.
+``augment=`` (:mod:`skcnn.augment`) runs on training batches only, through
+the call's :class:`~skcnn.estimators._augmenting.TrainingBatches`;
+``set_params`` routes ``augment__<name>`` to it.
 """
 
 import numpy as np
@@ -41,66 +45,22 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
 
 from . import _persistence
-from ._augmenting import augment_batch, augmentation_generator, set_augment_params
+from ._augmenting import TrainingBatches, check_augment, set_augment_params
 from ._callbacks import (
     FLAT_SHARES, EpochLog, FiniteLoss, WeightAveraging, cosine_schedule, sets_the_rate,
 )
-from ._params import (
-    PARAMETER_CONSTRAINTS, check_augment_shape, check_hyperparameters, check_sample_weight,
-)
+from ._grids import check_y_shape_early
+from ._params import check_hyperparameters, check_sample_weight
 from ._data import TensorBatchIterator, TensorDataset
 from ..utils._device import torch_threads
-from ..modules._layers import PER_BIN_NORMS
 from ._session import training_session
-from ..modules._cnn import CNN, NETWORK_DEFAULTS, LeNet5
 
-__all__ = [
-    "AUTO_WEIGHT_AVERAGING", "BaseCNN", "CLASSIFIER_DEFAULTS", "DEFAULTS", "unreduced_losses",
-]
-
-#: Every default of the estimators' shared parameters, written once: the
-#: network's knobs (from :data:`skcnn.modules.NETWORK_DEFAULTS`) and the
-#: training's. The estimators' signatures and docstrings read this mapping.
-DEFAULTS = {
-    **NETWORK_DEFAULTS,
-    "architecture": "cnn",
-    "lr": 1e-3,
-    "lr_schedule": "constant",
-    "weight_averaging": "auto",
-    "batch_size": 64,
-    "max_epochs": 30,
-    "early_stopping": False,
-    "validation_fraction": 0.1,
-    "n_iter_no_change": 10,
-    "augment": "auto",
-    "random_state": None,
-    "device": "cpu",
-    "n_threads": 1,
-    "verbose": 0,
-    "module": None,
-    "optimizer": torch.optim.Adam,
-    "iterator_train": TensorBatchIterator,
-    "iterator_valid": TensorBatchIterator,
-    "dataset": TensorDataset,
-    "train_split": None,
-    "warm_start": False,
-}
-
-#: The classifier's defaults: :data:`DEFAULTS` with the learning rate kept
-#: for 70% of the epochs and then annealed ('flat_cos'). Measured on every
-#: dev set (README, "Defaults, measured"): it steadies the last epoch's
-#: weights (FSDD's official split 0.972 -> 0.992 over three seeds) and won
-#: or tied everywhere; the frame classifier reads these too (frame macro-F1
-#: 0.740 -> 0.771 leaving each speaker out). The regressors and the mask
-#: regressor keep 'constant', the rate their benchmarks were measured with.
-CLASSIFIER_DEFAULTS = {**DEFAULTS, "lr_schedule": "flat_cos"}
+__all__ = ["AUTO_WEIGHT_AVERAGING", "BaseCNN", "unreduced_losses"]
 
 #: What ``weight_averaging='auto'`` averages for :class:`skcnn.CNNClassifier`
 #: (the share of each training call's last epochs) when early stopping is
-#: off. It won or tied on every dev set (README, "Defaults, measured":
-#: CatMeows grouped by cat 0.567 -> 0.573 and FSDD's official split 0.992 ->
-#: 0.993 over three seeds, each seed steadier). The other estimators' 'auto'
-#: averages nothing.
+#: off: it won or tied on every dev set (docs: results, "Weight averaging").
+#: The other estimators' 'auto' averages nothing.
 AUTO_WEIGHT_AVERAGING = 0.3
 
 _SEED_MAX = np.iinfo(np.int32).max
@@ -131,21 +91,26 @@ class _StopTraining(Exception):
 
 
 class BaseCNN(NeuralNet):
-    """Parameters, checks and the training session of the estimators (not
-    used directly; :class:`skcnn.CNNClassifier` documents the parameters)."""
+    """The skorch network of the estimators (not used directly:
+    :class:`skcnn.CNNClassifier` documents the parameters).
 
-    _parameter_constraints = PARAMETER_CONSTRAINTS
-    #: Shared parameters a subclass fixes (and leaves out of its signature).
-    _fixed_params = frozenset()
+    A subclass sets ``_target`` (a target kind), ``_grid`` (an output grid),
+    ``_parameter_constraints`` and ``_auto_weight_averaging``, defines
+    ``_auto_augment`` and stores its own parameters in ``__init__``; skorch's
+    parameters go to skorch's ``__init__`` through this one.
+    """
 
-    def __init__(
-        self, *, input_norm, n_filters, kernel_size, stride, padding, pooling, pool_size,
-        dropout, batchnorm, activation, global_pool, hidden_units, architecture,
-        lr, lr_schedule, weight_averaging, batch_size, max_epochs, early_stopping,
-        validation_fraction, n_iter_no_change, augment, random_state, device, n_threads,
-        verbose, module, criterion, optimizer, iterator_train, iterator_valid, dataset,
-        train_split, warm_start, **kwargs,
-    ):
+    _target = None
+    _grid = None
+    #: What ``weight_averaging='auto'`` averages without early stopping (0: nothing).
+    _auto_weight_averaging = 0.0
+    #: Whether mixing two samples' targets gives the mixed input's target
+    #: (augmentations such as Mixup are refused otherwise).
+    _mixing = True
+
+    def __init__(self, *, module, criterion, optimizer, lr, max_epochs, batch_size,
+                 iterator_train, iterator_valid, dataset, train_split, warm_start, verbose,
+                 device, **kwargs):
         super().__init__(
             module, criterion=criterion, optimizer=optimizer, lr=lr,
             max_epochs=max_epochs, batch_size=batch_size,
@@ -153,27 +118,6 @@ class BaseCNN(NeuralNet):
             dataset=dataset, train_split=train_split, warm_start=warm_start,
             verbose=verbose, device=device, **kwargs,
         )
-        self.input_norm = input_norm
-        self.n_filters = n_filters
-        self.kernel_size = kernel_size
-        self.stride = stride
-        self.padding = padding
-        self.pooling = pooling
-        self.pool_size = pool_size
-        self.dropout = dropout
-        self.batchnorm = batchnorm
-        self.activation = activation
-        self.global_pool = global_pool
-        self.hidden_units = hidden_units
-        self.architecture = architecture
-        self.lr_schedule = lr_schedule
-        self.weight_averaging = weight_averaging
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.augment = augment
-        self.random_state = random_state
-        self.n_threads = n_threads
 
     # ---------------------------------------------------------------- params
     def get_params(self, deep=True, **kwargs):
@@ -181,8 +125,7 @@ class BaseCNN(NeuralNet):
         # private ones included (its own _params_to_validate among them);
         # those are state, not parameters
         params = super().get_params(deep=deep, **kwargs)
-        return {k: v for k, v in params.items()
-                if not k.startswith("_") and k not in self._fixed_params}
+        return {k: v for k, v in params.items() if not k.startswith("_")}
 
     def set_params(self, **params):
         # skorch stores any "a__b" key as an attribute of that name; the
@@ -232,35 +175,34 @@ class BaseCNN(NeuralNet):
         kwargs = self.get_params_for("module")
         module = self.module
         if module is None:
-            module, names = self._default_network()
+            module, names = self._grid.network(self)
             network = {name: getattr(self, name) for name in names}
             kwargs = {"input_shape": input_shape, "n_outputs": int(n_outputs),
                       **network, **kwargs}
         return self.initialized_instance(module, kwargs)
 
-    def _default_network(self):
-        """Hook: the class built for ``module=None``, and its parameters' names."""
-        if self.architecture == "lenet5":
-            return LeNet5, ()
-        return CNN, tuple(NETWORK_DEFAULTS)
-
     def initialize_module(self):
         self.module_ = self.build_module(self.input_shape_, self.n_outputs_)
+        return self
+
+    def initialize_criterion(self):
+        # the target kind may replace the default criterion (multi-label:
+        # one sigmoid per class in place of the softmax)
+        replacement = self._target.criterion(self)
+        if replacement is None:
+            return super().initialize_criterion()
+        kwargs = self.get_params_for("criterion")
+        self.criterion_ = self.initialized_instance(replacement, kwargs)
         return self
 
     # ------------------------------------------------------------------ data
     def _check_X(self, X):
         """X as float32 with a channel axis, and its shape as given."""
-        X = check_array(
+        checked = check_array(
             X, dtype=np.float32, allow_nd=True, ensure_all_finite=True,
             ensure_min_samples=1, input_name="X",
         )
-        if X.ndim > 4:
-            raise ValueError(
-                f"X has {X.ndim} dimensions; expected 2-D (n_samples, length) "
-                "or 3-D (n_samples, channels, length) for 1-D convolutions, or "
-                "4-D (n_samples, channels, height, width) for 2-D ones"
-            )
+        X = self._grid.check_X(self, X, checked)
         return (X[:, None, :] if X.ndim == 2 else X), X.shape
 
     def _check_fitted_shape(self, X, raw_shape, *, when):
@@ -271,7 +213,7 @@ class BaseCNN(NeuralNet):
         """
         shape = tuple(X.shape[1:])
         fitted = self.input_shape_
-        if shape == fitted or self._accepts_shape(shape, fitted):
+        if shape == fitted or self._grid.accepts_shape(self, shape, fitted):
             return
         name = type(self).__name__
         if len(raw_shape) == 2 and len(fitted) == 2 and fitted[0] == 1:
@@ -285,27 +227,20 @@ class BaseCNN(NeuralNet):
                 if when == "training" else ".")
         raise ValueError(head + tail)
 
-    def _accepts_shape(self, shape, fitted):
-        """Hook: whether a network fitted on ``fitted`` takes ``shape`` too."""
-        if self.global_pool is None or self.module is not None:
-            return False
-        # pooled over its spatial axes: any length, but a per-bin input norm
-        # fixes the number of bins
-        fixed = 2 if self.input_norm in PER_BIN_NORMS and len(fitted) == 3 else 1
-        return len(shape) == len(fitted) and shape[:fixed] == fitted[:fixed]
-
     def _validate_training_data(self, X, y, sample_weight, *, fresh, classes):
         """Check X, y and the weights; return what training needs and the
         fitted attributes to set. Nothing on the estimator changes."""
+        check_y_shape_early(self, X, y)
         X, raw_shape = self._check_X(X)
         augment = self._auto_augment(X.ndim - 1) if self.augment == "auto" else self.augment
-        check_augment_shape(augment, X.shape, raw_shape)
+        check_augment(augment, X.shape, raw_shape, owner=type(self).__name__, grid=self._grid,
+                      mixing=self._mixing)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
             )
         check_consistent_length(X, y)
-        y_enc, state = self._encode_targets(y, fresh=fresh, classes=classes)
+        y_enc, state = self._target.encode(self, y, fresh=fresh, classes=classes)
         state["augment_"] = augment
         weight = check_sample_weight(sample_weight, len(X))
         if fresh:
@@ -320,12 +255,7 @@ class BaseCNN(NeuralNet):
                 self.build_module(state["input_shape_"], state["n_outputs_"])
         else:
             self._check_fitted_shape(X, raw_shape, when="training")
-        weight = self._combine_weights(weight, y_enc, state)
         return X, y_enc, weight, state
-
-    def _combine_weights(self, weight, y_enc, state):
-        """Hook: the classifier multiplies in its class weights."""
-        return weight
 
     def get_dataset(self, X, y=None):
         if isinstance(X, torch.utils.data.Dataset):
@@ -342,7 +272,7 @@ class BaseCNN(NeuralNet):
         if not issubclass(self.dataset, TensorDataset):
             if weight is not None:
                 raise ValueError(
-                    f"sample_weight and class_weight need skcnn's TensorDataset; "
+                    f"sample_weight needs skcnn's TensorDataset; "
                     f"dataset={self.dataset!r} carries no weights"
                 )
             return self.get_dataset(X, y)
@@ -359,7 +289,7 @@ class BaseCNN(NeuralNet):
                 idx_train, idx_valid = train_test_split(
                     np.arange(n), test_size=self.validation_fraction,
                     random_state=self._call_seeds[2],
-                    stratify=self._stratify(dataset),
+                    stratify=self._target.stratify(self, dataset.y.cpu().numpy()),
                 )
             except ValueError as exc:
                 raise ValueError(
@@ -372,10 +302,6 @@ class BaseCNN(NeuralNet):
         if y is None and isinstance(dataset, TensorDataset) and dataset.y is not None:
             y = dataset.y.cpu().numpy()
         return self.train_split(dataset, y, **fit_params)
-
-    def _stratify(self, dataset):
-        """Hook: labels to stratify the early-stopping split by, or None."""
-        return None
 
     def get_iterator(self, dataset, training=False):
         if isinstance(dataset, torch.utils.data.Subset) and isinstance(
@@ -411,7 +337,7 @@ class BaseCNN(NeuralNet):
         if share:  # truthiness: set_params may pass any value here
             callbacks.append(("weight_averaging", WeightAveraging(share)))
         if self.early_stopping:
-            callbacks += self._validation_scores()
+            callbacks += self._target.validation_scores(self)
             callbacks.append((
                 "early_stopping",
                 EarlyStopping(monitor="valid_loss", patience=self.n_iter_no_change,
@@ -439,17 +365,8 @@ class BaseCNN(NeuralNet):
         'auto' means for this estimator (nothing with early stopping, which
         restores its best epoch's weights instead)."""
         if isinstance(self.weight_averaging, str) and self.weight_averaging == "auto":
-            return 0.0 if self.early_stopping else self._auto_weight_averaging()
+            return 0.0 if self.early_stopping else self._auto_weight_averaging
         return self.weight_averaging
-
-    def _auto_weight_averaging(self):
-        """Hook: the share of epochs ``weight_averaging='auto'`` averages
-        without early stopping (0: none)."""
-        return 0.0
-
-    def _validation_scores(self):
-        """Hook: extra per-epoch scores on the early-stopping split."""
-        return []
 
     def notify(self, method_name, **cb_kwargs):
         # skorch's EarlyStopping stops training by raising KeyboardInterrupt
@@ -472,18 +389,10 @@ class BaseCNN(NeuralNet):
             if isinstance(component, torch.nn.Module) and component.training != training:
                 component.train(training)
 
-    def _training_batch(self, batch):
-        """A training batch as the network learns from it: unpacked, then
-        augmented by ``augment_`` (also what weight averaging's batch-norm
-        refresh sees)."""
-        Xi, yi = unpack_data(batch)
-        if self.augment_ is not None:
-            Xi, yi = augment_batch(self, Xi, yi)
-        return Xi, yi
-
     def train_step_single(self, batch, **fit_params):
         self._set_mode(True)
-        Xi, yi = self._training_batch(batch)
+        # the call's batches (augmented); outside skcnn's training calls, as they are
+        Xi, yi = getattr(self, "_training_batches", unpack_data)(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         loss.backward()
@@ -498,32 +407,37 @@ class BaseCNN(NeuralNet):
         return {"loss": loss, "y_pred": y_pred}
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        """The criterion's loss; with weights ``w``, ``sum(w * l) / sum(w)`` over
-        the samples' losses ``l``, as ``CrossEntropyLoss(weight=...)`` weighs."""
+        """The mean loss over every element (clip, frame or pixel) of every sample.
+
+        With sample weights ``w`` (per sample), class weights (per element)
+        or missing targets, ``sum(w * l) / sum(w)`` over the elements' losses
+        ``l``, each element weighted by its sample's and its class's weight
+        (0 for a missing target), as ``CrossEntropyLoss(weight=...)`` weighs.
+        """
         weight = None
         if isinstance(y_true, (tuple, list)):
             y_true, weight = y_true
-        y_true = self._loss_target(to_tensor(y_true, device=self.device))
-        if weight is None:
+        y_true = to_tensor(y_true, device=self.device)
+        y_true, element_weight = self._target.element_weights(self, y_true)
+        if weight is None and element_weight is None:
             return self.criterion_(y_pred, y_true)
-        losses = unreduced_losses(self.criterion_, y_pred, y_true,
-                                  needs="sample_weight and class_weight need")
-        losses = losses.reshape(len(losses), -1).mean(dim=1)
-        weight = to_tensor(weight, device=self.device)
-        return (losses * weight).sum() / weight.sum().clamp_min(1e-12)
-
-    def _loss_target(self, y_true):
-        """Hook: the target as the criterion wants it."""
-        return y_true
+        losses = unreduced_losses(
+            self.criterion_, y_pred, y_true,
+            needs="sample weights, class weights and missing targets need")
+        w = torch.ones((), device=losses.device, dtype=losses.dtype)
+        if weight is not None:
+            weight = to_tensor(weight, device=self.device).to(losses.dtype)
+            w = weight.reshape((-1,) + (1,) * (losses.ndim - 1))
+        if element_weight is not None:
+            w = w * element_weight.to(losses.dtype).reshape(
+                element_weight.shape + (1,) * (losses.ndim - element_weight.ndim))
+        w = w.expand_as(losses)
+        return (losses * w).sum() / w.sum().clamp_min(1e-12)
 
     def _auto_augment(self, sample_ndim):
-        """Hook: what ``augment='auto'`` means for samples of ``sample_ndim``
-        axes (channels included); None for no augmentation."""
+        """What ``augment='auto'`` means for samples of ``sample_ndim`` axes
+        (channels included); None for no augmentation."""
         return None
-
-    def _mixable_target(self, y, dtype):
-        """Hook: a batch's targets as floats an augmentation can mix."""
-        return y.to(dtype)
 
     def _next_seeds(self):
         """Seeds of this training call: weights and dropout, shuffling, split,
@@ -536,6 +450,56 @@ class BaseCNN(NeuralNet):
         rng = np.random.default_rng([self._seed_base, self._n_training_calls])
         self._n_training_calls += 1
         return [int(s) for s in rng.integers(0, _SEED_MAX, size=4)]
+
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Build the network for ``X`` and ``y`` and train it.
+
+        With ``warm_start=True`` and a fitted network, training continues
+        from it instead (the targets' kind and number and the sample shape
+        must not change).
+
+        Parameters
+        ----------
+        X : array-like
+            Training inputs, of the shapes the class docstring gives.
+        y : array-like
+            Targets, of the shapes the class docstring gives.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss; the loss of a batch is the
+            weighted mean over its samples' elements.
+        **fit_params : dict
+            Passed to the module's ``forward``, as in skorch.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        fresh = not (self.warm_start and self._is_fitted())
+        return self._train(X, y, sample_weight, fresh=fresh, **fit_params)
+
+    def partial_fit(self, X, y, sample_weight=None, **fit_params):
+        """Train for ``max_epochs`` more epochs without re-initialising.
+
+        The first call builds the network, as ``fit`` does.
+
+        Parameters
+        ----------
+        X : array-like
+            Training inputs, as in ``fit``.
+        y : array-like
+            Targets, as in ``fit``; as many per sample as in the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+        **fit_params : dict
+            Passed to the module's ``forward``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._train(X, y, sample_weight, fresh=not self._is_fitted(), **fit_params)
 
     def _train(self, X, y, sample_weight=None, *, fresh, classes=None, **fit_params):
         """fit and partial_fit: check everything, then set, then train."""
@@ -552,17 +516,24 @@ class BaseCNN(NeuralNet):
             self._n_training_calls = 0
         self._call_seeds = seeds = self._next_seeds()
         dataset = self._training_dataset(X, y_enc, weight)
-        with training_session(self, seeds[0]), augmentation_generator(self, seeds[3]):
+        batches = TrainingBatches(
+            self.augment_, seed=seeds[3], device=self.device,
+            mixable_target=lambda y, dtype: self._target.mixable(self, y, dtype))
+        with training_session(self, seeds[0]):
             if fresh:
                 self._initialize_or_restore(before)
             elif self._callbacks_outdated():
                 self._initialize_or_restore(before, self.initialize_callbacks)
-            self.notify("on_train_begin", X=dataset, y=None)
+            self._training_batches = batches
             try:
-                self.fit_loop(dataset, None, **fit_params)
-            except _StopTraining:
-                pass
-            self.notify("on_train_end", X=dataset, y=None)
+                self.notify("on_train_begin", X=dataset, y=None)
+                try:
+                    self.fit_loop(dataset, None, **fit_params)
+                except _StopTraining:
+                    pass
+                self.notify("on_train_end", X=dataset, y=None, training_batches=batches)
+            finally:
+                del self._training_batches
         return self
 
     def _initialize_or_restore(self, before, initialize=None):
@@ -645,13 +616,27 @@ class BaseCNN(NeuralNet):
         self.module_.load_state_dict(state_dict)
         return self
 
-    def _network_param_names(self):
+    def _network_params(self):
         """The parameters that shape the network (saved with the weights)."""
-        if self.module is not None:
-            return ["module"]
-        return ["architecture", *self._default_network()[1]]
+        return self._grid.network_params(self)
+
+    def _target_state(self):
+        return self._target.state(self)
+
+    def _restore_target_state(self, fitted):
+        return self._target.restore(fitted)
 
     # ------------------------------------------------------------ prediction
+    @property
+    def predict_proba(self):
+        """Not available for values: a regressor predicts values, not
+        probabilities (the classifiers define their own ``predict_proba``)."""
+        raise AttributeError(f"{type(self).__name__} has no predict_proba; use predict")
+
+    def _logits(self, X):
+        """The network's raw output for X, float64."""
+        return self._forward_output(X, nonlinearity=False).astype(np.float64)
+
     def _forward_output(self, X, nonlinearity=True):
         """The network's output for X, after the predict nonlinearity
         (skorch's ``predict_nonlinearity``) unless ``nonlinearity=False``."""
@@ -666,6 +651,6 @@ class BaseCNN(NeuralNet):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
+        tags.input_tags.three_d_array = self._grid.per_clip
         tags.non_deterministic = self.random_state is None
         return tags

@@ -111,8 +111,9 @@ class WeightAveraging(Callback):
     running statistics, which an average of weights does not carry, are
     recomputed over the training data in one pass without gradients
     (torch's ``update_bn``; dropout is active then, as in training), as
-    training sees it: augmented by the estimator's ``augment_``, with draws
-    from the call's augmentation generator.
+    training sees it: through the ``training_batches`` the estimator passes
+    to ``on_train_end`` (augmented by its ``augment_``, with draws from the
+    call's generator).
     Izmailov et al. find the average in a wider optimum than the last
     epoch's weights, which tend to sit at its edge.
 
@@ -150,31 +151,28 @@ class WeightAveraging(Callback):
         # the first update copies the weights (the average's count starts at 0)
         self.average_.update_parameters(net.module_)
 
-    def on_train_end(self, net, X=None, **kwargs):
+    def on_train_end(self, net, X=None, training_batches=unpack_data, **kwargs):
         average, self.average_ = self.average_, None
         if average is None:
             return
         with torch.no_grad():
             for param, mean in zip(net.module_.parameters(), average.module.parameters()):
                 param.copy_(mean)
-        update_bn(_training_inputs(net, X), net.module_, device=net.device)
+        update_bn(_training_inputs(net, X, training_batches), net.module_, device=net.device)
 
 
-def _training_inputs(net, dataset):
-    """The batches of training inputs as training sees them: augmented when
-    the estimator augments (skcnn's ``augment_``), else as they are.
+def _training_inputs(net, dataset, training_batches):
+    """The batches of training inputs as training saw them: through the
+    call's ``training_batches`` (skcnn's estimators pass theirs, which
+    augments as the training step did), else as they are.
 
     The weights were trained against the statistics of augmented batches
     (the batch norms' running statistics too are those of augmented
-    batches without averaging). Statistics of the clean inputs instead cost
-    FSDD's official split on 13 x 16 MFCCs 1.7 points over three seeds
-    (0.962 against 0.979 without averaging); of augmented batches, nothing
-    (0.979).
+    batches without averaging); the statistics of the clean inputs instead
+    cost the MFCC pipeline on FSDD (docs: results, "Weight averaging").
     """
-    # skcnn's estimators unpack and augment as their training step does
-    training_batch = getattr(net, "_training_batch", unpack_data)
     for batch in net.get_iterator(dataset, training=False):
-        yield training_batch(batch)[0]
+        yield training_batches(batch)[0]
 
 
 class EpochLog(PrintLog):

@@ -1,13 +1,17 @@
-"""The shared parts of CNNClassifier's and CNNRegressor's docstrings.
+"""The shared parts of the clip estimators' docstrings.
 
-Defaults are read from :data:`skcnn.estimators._base.DEFAULTS` (the classifier's from
-:data:`skcnn.estimators._base.CLASSIFIER_DEFAULTS`), where they are written once.
+:func:`documented` fills a class docstring's ``<shared parameters>`` and
+``<attributes>`` markers; the defaults it writes are read from the class's
+own signature, where they are written, so the docs cannot drift from them
+(``tests/estimators/test_parameters.py`` checks every estimator).
 """
 
-from ._base import AUTO_WEIGHT_AVERAGING, CLASSIFIER_DEFAULTS, DEFAULTS
+import inspect
+
+from ._base import AUTO_WEIGHT_AVERAGING
 from ._callbacks import FLAT_SHARE
 
-__all__ = ["ATTRIBUTES_DOC", "CLASSIFIER_PARAMETERS_DOC", "PARAMETERS_DOC"]
+__all__ = ["ATTRIBUTES_DOC", "documented"]
 
 
 def _parameters_doc(D):
@@ -182,8 +186,6 @@ default={D['activation']!r}
 """
 
 
-PARAMETERS_DOC = _parameters_doc(DEFAULTS)
-CLASSIFIER_PARAMETERS_DOC = _parameters_doc(CLASSIFIER_DEFAULTS)
 
 ATTRIBUTES_DOC = """
     input_shape_ : tuple of int
@@ -217,3 +219,13 @@ ATTRIBUTES_DOC = """
 """
 
 
+
+
+def documented(cls):
+    """``cls`` with its docstring's shared sections filled in from its signature."""
+    defaults = {name: param.default
+                for name, param in inspect.signature(cls.__init__).parameters.items()
+                if param.default is not inspect.Parameter.empty}
+    cls.__doc__ = (cls.__doc__.replace("<shared parameters>", _parameters_doc(defaults))
+                   .replace("<attributes>", ATTRIBUTES_DOC))
+    return cls

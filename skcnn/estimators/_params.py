@@ -1,7 +1,12 @@
-"""Checks of the estimators' parameters, sample weights and augmentation.
+"""The estimators' parameter constraints and checks, and sample weights.
 
-Every check here raises a ValueError that names the parameter, its value and
-what is allowed, and changes nothing.
+The constraints are scikit-learn's (``Interval``, ``StrOptions``), in three
+groups each estimator combines on its class (``_parameter_constraints``):
+the network's (:data:`NETWORK_CONSTRAINTS`, of which the frame and pixel
+estimators take the ones their networks have), the training's
+(:data:`TRAINING_CONSTRAINTS`) and the estimator's own. Every check here
+raises a ValueError that names the parameter, its value and what is
+allowed, and changes nothing.
 """
 
 from numbers import Integral, Real
@@ -14,11 +19,12 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
-from ..utils._device import resolve_device
 from ..augment import Augmentation
-from ..modules._cnn import ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS, NETWORK_DEFAULTS
+from ..modules import ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS
+from ..utils._device import resolve_device
+from ._augmenting import check_augment_params
 
-__all__ = ["PARAMETER_CONSTRAINTS", "check_augment_shape", "check_hyperparameters",
+__all__ = ["NETWORK_CONSTRAINTS", "TRAINING_CONSTRAINTS", "check_hyperparameters",
            "check_sample_weight"]
 
 _INT_TUPLES = {  # name -> smallest value allowed in the tuple
@@ -27,7 +33,7 @@ _INT_TUPLES = {  # name -> smallest value allowed in the tuple
 }
 _INT_OR_TUPLE = ("kernel_size", "stride", "pool_size", "padding")
 
-PARAMETER_CONSTRAINTS = {
+NETWORK_CONSTRAINTS = {
     "input_norm": [StrOptions(set(INPUT_NORMS)), None],
     "n_filters": [tuple, list],
     "kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
@@ -46,6 +52,9 @@ PARAMETER_CONSTRAINTS = {
     "global_pool": [StrOptions(set(GLOBAL_POOLINGS)), None],
     "hidden_units": [tuple, list],
     "architecture": [StrOptions({"cnn", "lenet5"})],
+}
+
+TRAINING_CONSTRAINTS = {
     "lr": [Interval(Real, 0, None, closed="neither")],
     "lr_schedule": [StrOptions({"constant", "cosine", "flat_cos"})],
     "weight_averaging": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="both")],
@@ -107,43 +116,17 @@ def check_sample_weight(sample_weight, n_samples):
     return weight.astype(np.float32)
 
 
-def _check_augment(augment):
-    """A ValueError naming ``augment`` unless it is None or a valid augmentation."""
-    if isinstance(augment, (list, tuple)):
-        raise ValueError(
-            f"augment={augment!r} is a {type(augment).__name__}; chain "
-            "augmentations with skcnn.augment.Compose([...]), whose steps' "
-            "parameters a search can reach (augment__<step>__<parameter>)"
-        )
-    if isinstance(augment, Augmentation):
-        try:
-            augment.check()
-        except ValueError as exc:
-            raise ValueError(f"augment={augment!r}: {exc}") from exc
-
-
-def check_augment_shape(augment, shape, raw_shape):
-    """A ValueError unless ``augment`` can augment batches of ``shape``
-    (``X`` of ``raw_shape`` with its channel axis)."""
-    if augment is None:
-        return
-    try:
-        augment.check(shape)
-    except ValueError as exc:
-        raise ValueError(
-            f"augment={augment!r} cannot augment X of shape {tuple(raw_shape)}: {exc}"
-        ) from exc
-
-
 def check_hyperparameters(net):
     """Validate every parameter; change nothing."""
-    _check_augment(net.augment)
+    check_augment_params(net.augment)
     params = {name: getattr(net, name) for name in net._parameter_constraints}
     validate_parameter_constraints(
         net._parameter_constraints, params, caller_name=type(net).__name__
     )
     for name, minimum in _INT_TUPLES.items():
-        value = getattr(net, name)
+        if name not in params:
+            continue
+        value = params[name]
         if name == "padding" and isinstance(value, str):
             continue
         _check_int_tuple(name, value, minimum, scalar_ok=name in _INT_OR_TUPLE)
@@ -167,10 +150,11 @@ def check_hyperparameters(net):
             f"dataset={net.dataset!r} must be a torch Dataset class: "
             "skcnn's TensorDataset (the default) or e.g. skorch.dataset.Dataset"
         )
-    if net.module is None and net.architecture == "cnn":
+    if net.module is None:
+        own = net._grid.network(net)[1]
         twins = sorted(
             key for key in net.get_params_for("module")
-            if key in NETWORK_DEFAULTS or key in ("input_shape", "n_outputs")
+            if own and (key in own or key in ("input_shape", "n_outputs"))
         )
         if twins:
             raise ValueError(

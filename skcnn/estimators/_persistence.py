@@ -62,8 +62,7 @@ def save_weights(estimator, f):
 
 
 def _plain_network(estimator):
-    names = estimator._network_param_names()
-    return {name: _plain(getattr(estimator, name)) for name in names}
+    return {name: _plain(value) for name, value in estimator._network_params().items()}
 
 
 def read_weights(f, estimator):
