@@ -411,3 +411,76 @@ def test_verbose_prints_plain_epoch_lines(capsys):
     assert lines[0].split()[:2] == ["epoch", "train_loss"]
     assert len(lines) == 2 + TINY["max_epochs"]
     assert "\x1b[" not in out  # no colour codes when not on a terminal
+
+
+# ------------------------------------------------------- failed training calls
+class PoisonedMSE(torch.nn.MSELoss):
+    """MSE that turns NaN once ``PoisonedMSE.poisoned`` is set (class-wide,
+    so that a test can poison a fitted estimator's criterion)."""
+
+    poisoned = False
+
+    def forward(self, y_pred, y_true):
+        loss = super().forward(y_pred, y_true)
+        return loss * float("nan") if PoisonedMSE.poisoned else loss
+
+
+@pytest.fixture
+def poison():
+    PoisonedMSE.poisoned = False
+    yield
+    PoisonedMSE.poisoned = False
+
+
+def _training_snapshot(est):
+    return dict(
+        weights={k: v.clone() for k, v in est.module_.state_dict().items()},
+        optimizer=repr(est.optimizer_.state_dict()),
+        history=est.history.to_list(),
+        calls=est._n_training_calls,
+    )
+
+
+def _assert_same_training_state(est, snapshot):
+    for key, value in est.module_.state_dict().items():
+        assert torch.equal(value, snapshot["weights"][key]), key
+    assert repr(est.optimizer_.state_dict()) == snapshot["optimizer"]
+    assert est.history.to_list() == snapshot["history"]
+    assert est._n_training_calls == snapshot["calls"]
+
+
+@pytest.mark.parametrize("method", ["partial_fit", "warm_fit", "refit"])
+def test_a_non_finite_loss_leaves_a_fitted_estimator_as_it_was(poison, method):
+    X, y = make_images(n=40)
+    y = y.astype(np.float32)
+    params = dict(**TINY, batch_size=16, criterion=PoisonedMSE, weight_averaging=0.5)
+    reg = CNNRegressor(**params).fit(X, y)
+    twin = CNNRegressor(**params).fit(X, y)
+    snapshot, attrs = _training_snapshot(reg), dict(vars(reg))
+    PoisonedMSE.poisoned = True
+    with pytest.raises(ValueError, match="The training loss became nan"):
+        if method == "partial_fit":
+            reg.partial_fit(X, y)
+        else:
+            reg.set_params(warm_start=method == "warm_fit").fit(X, y)
+    PoisonedMSE.poisoned = False
+    reg.set_params(warm_start=False)
+    _assert_same_training_state(reg, snapshot)
+    assert vars(reg).keys() == attrs.keys()
+    assert all(vars(reg)[k] is v for k, v in attrs.items())  # same objects, contents restored
+    # the next call continues as if the failed one had never run
+    np.testing.assert_array_equal(reg.partial_fit(X, y).predict(X),
+                                  twin.partial_fit(X, y).predict(X))
+
+
+def test_a_non_finite_loss_in_a_first_fit_leaves_the_estimator_unfitted(poison):
+    X, y = make_images(n=40)
+    reg = CNNRegressor(**TINY, criterion=PoisonedMSE)
+    attrs = dict(vars(reg))
+    PoisonedMSE.poisoned = True
+    for call in (reg.fit, reg.partial_fit):
+        with pytest.raises(ValueError, match="The training loss became nan"):
+            call(X, y.astype(np.float32))
+        assert vars(reg) == attrs
+        with pytest.raises(sklearn.exceptions.NotFittedError):
+            reg.predict(X)

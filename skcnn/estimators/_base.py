@@ -23,12 +23,15 @@ seeded (the global state is left untouched), torch runs with ``n_threads``
 threads, and afterwards gradients, optimizer state and callback caches leave
 the device. Everything a call checks (parameters, data, targets, that the network
 can be built for the data) is checked before anything is changed, so a call
-that fails validation leaves the estimator as it was.
+that fails validation leaves the estimator as it was; a call that fails while
+training (a non-finite loss, an error in the network or a callback) is undone.
 
 ``augment=`` (:mod:`skcnn.augment`) runs in ``train_step_single`` only, on
 training batches, drawing from a generator of its own per training call
 (:mod:`skcnn.estimators._augmenting`); ``set_params`` routes ``augment__<name>`` to it.
 """
+
+import copy
 
 import numpy as np
 import torch
@@ -544,6 +547,7 @@ class BaseCNN(NeuralNet):
             X, y, sample_weight, fresh=fresh, classes=classes
         )
         before = dict(vars(self))
+        trained = self._training_state()
         for name, value in state.items():
             setattr(self, name, value)
         if fresh:
@@ -552,18 +556,55 @@ class BaseCNN(NeuralNet):
             self._n_training_calls = 0
         self._call_seeds = seeds = self._next_seeds()
         dataset = self._training_dataset(X, y_enc, weight)
-        with training_session(self, seeds[0]), augmentation_generator(self, seeds[3]):
-            if fresh:
-                self._initialize_or_restore(before)
-            elif self._callbacks_outdated():
-                self._initialize_or_restore(before, self.initialize_callbacks)
-            self.notify("on_train_begin", X=dataset, y=None)
-            try:
-                self.fit_loop(dataset, None, **fit_params)
-            except _StopTraining:
-                pass
-            self.notify("on_train_end", X=dataset, y=None)
+        try:
+            with training_session(self, seeds[0]), augmentation_generator(self, seeds[3]):
+                if fresh:
+                    self._initialize_or_restore(before)
+                elif self._callbacks_outdated():
+                    self._initialize_or_restore(before, self.initialize_callbacks)
+                self.notify("on_train_begin", X=dataset, y=None)
+                try:
+                    self.fit_loop(dataset, None, **fit_params)
+                except _StopTraining:
+                    pass
+                self.notify("on_train_end", X=dataset, y=None)
+        except Exception:
+            # a failed call (a non-finite loss, an error in the network or a
+            # callback) leaves the estimator as it was: half-trained weights
+            # would predict garbage. An interrupt is no failure: it keeps the
+            # weights after the last completed batch (documented).
+            self._restore(before, trained)
+            raise
         return self
+
+    def _training_state(self):
+        """What a training call changes in place (network, optimizer,
+        criterion, history, callbacks), with a deep copy of each; None
+        before the first training call. On a GPU the copy of the weights
+        stays there for the call's duration."""
+        if not getattr(self, "initialized_", False):
+            return None
+        objects = [getattr(self, name) for name in
+                   ("module_", "optimizer_", "criterion_", "history_")
+                   if getattr(self, name, None) is not None]
+        objects += [callback for _, callback in getattr(self, "callbacks_", [])]
+        # one deepcopy call: the optimizer's copy refers to the network's copy
+        return objects, copy.deepcopy(objects)
+
+    def _restore(self, before, trained):
+        """The estimator's attributes as ``before``; objects changed in place
+        (see :meth:`_training_state`) get their saved contents back, keeping
+        their identity (a callback instance passed in ``callbacks`` stays
+        the one its owner holds)."""
+        vars(self).clear()
+        vars(self).update(before)
+        if trained is None:
+            return
+        for obj, saved in zip(*trained):
+            if isinstance(obj, list):  # skorch's History is a list
+                obj[:] = saved
+            vars(obj).clear()
+            vars(obj).update(vars(saved))
 
     def _initialize_or_restore(self, before, initialize=None):
         """skorch's initialize (or another ``initialize`` step); on failure,
