@@ -11,6 +11,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV
@@ -362,6 +363,20 @@ def test_X_that_is_not_4d_is_refused(maps, make, y_of, X_of):
 def test_bad_masks_are_refused(maps, y_of, match):
     with pytest.raises(ValueError, match=match):
         CNNMaskRegressor(**TINY_MASK).fit(maps, y_of(maps))
+
+
+@pytest.mark.parametrize("y_of, match", [
+    (lambda X: np.where(frame_indicators(X) == 1, 2, frame_indicators(X)),
+     r"y has shape \(12, 20, 3\): a 3-D y must hold 0/1 indicators"),
+    (lambda X: sparse.csr_matrix(frame_indicators(X)[:, :, 0]),
+     r"y is a scipy.sparse matrix of shape \(12, 20\); CNNFrameClassifier needs a dense "
+     r"array: a label per frame \(n_clips, n_frames\) or 0/1 indicators"),
+])
+def test_frame_indicators_that_are_no_indicators_are_refused(maps, y_of, match):
+    clf = CNNFrameClassifier(**TINY)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(maps, y_of(maps))
+    assert not hasattr(clf, "module_")
 
 
 @pytest.mark.parametrize("make", [

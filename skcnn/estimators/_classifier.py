@@ -9,11 +9,12 @@ written once in :data:`skcnn.estimators._base.CLASSIFIER_DEFAULTS`.
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
@@ -32,14 +33,29 @@ def _labels_of(y):
     return to_numpy(y[0] if isinstance(y, (tuple, list)) else y)
 
 
-def _is_indicator(y):
-    """Whether ``y`` is a 2-D 0/1 indicator matrix (multi-label targets)."""
+def _as_indicator(y):
+    """``y`` as a 0/1 indicator array when it is 2-D with several columns
+    (multi-label targets), else None (labels).
+
+    Any other 2-D ``y`` of several columns (values other than 0 and 1, e.g.
+    several labels per sample) is refused: it is no label vector either, and
+    sigmoid outputs would train on it as if it were.
+    """
     if not hasattr(y, "shape") and not isinstance(y, (list, tuple)):
-        return False
-    y = np.asarray(y) if not hasattr(y, "shape") else y
+        return None
+    y = np.asarray(y)
     if y.ndim != 2 or y.shape[1] < 2:
-        return False
-    return type_of_target(y) == "multilabel-indicator"
+        return None
+    if y.dtype.kind not in "biuf" or not np.isin(y, (0, 1)).all():
+        values = np.unique(y.astype(str) if y.dtype.kind == "O" else y)
+        shown = values[:10].tolist() + (["..."] if len(values) > 10 else [])
+        raise ValueError(
+            f"y has shape {y.shape} and holds {shown}; a 2-D y must be a "
+            "multi-label indicator matrix of 0s and 1s of shape (n_samples, "
+            "n_classes), dense or scipy.sparse. For one label per sample, give "
+            "a 1-D y of shape (n_samples,)"
+        )
+    return y
 
 
 class CNNClassifier(ClassifierMixin, BaseCNN):
@@ -52,7 +68,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     them.
 
     Multi-label: given a 2-D 0/1 indicator ``y`` of shape (n_samples,
-    n_classes), the network has one sigmoid output per class and is
+    n_classes) (dense, or scipy.sparse as ``MLPClassifier`` takes it), the network has one sigmoid output per class and is
     trained on the binary cross-entropy: the default criterion
     (``torch.nn.CrossEntropyLoss``) is then replaced by
     ``torch.nn.BCEWithLogitsLoss``, as ``criterion_`` shows (a criterion of
@@ -196,9 +212,9 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
 (n_samples, channels, length) or (n_samples, channels, height, width)
             Training inputs; 2-D and 3-D inputs get 1-D convolutions, 4-D
             inputs 2-D convolutions.
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_classes)
             Labels of any type, or a 0/1 indicator matrix for multi-label
-            classification.
+            classification (a scipy.sparse one is made dense).
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss (multiplied with
             ``class_weight``); the loss of a batch is the weighted mean.
@@ -243,7 +259,10 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
                            classes=classes, **fit_params)
 
     def _encode_targets(self, y, *, fresh, classes=None):
-        multilabel = _is_indicator(y)
+        if sp.issparse(y):  # a sparse indicator matrix, as MLPClassifier takes it
+            y = y.toarray()
+        indicator = _as_indicator(y)
+        multilabel = indicator is not None
         if not fresh and multilabel != self._multilabel:
             fitted = "a 2-D indicator y (multi-label)" if self._multilabel else "1-D labels"
             raise ValueError(
@@ -252,7 +271,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
                 "is unchanged. Use fit (warm_start=False) to change the task."
             )
         if multilabel:
-            return self._encode_indicators(y, fresh=fresh, classes=classes)
+            return self._encode_indicators(indicator, fresh=fresh, classes=classes)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         wanted = self._wanted_classes(classes)

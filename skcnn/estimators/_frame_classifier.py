@@ -10,6 +10,7 @@ frame.
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from scipy.ndimage import median_filter as running_median
 from sklearn.metrics import accuracy_score
@@ -246,6 +247,12 @@ activation, hidden_units
             )
 
     def _encode_targets(self, y, *, fresh, classes=None):
+        if sp.issparse(y):  # 2-D only: it cannot hold (n_clips, n_frames, n_classes)
+            raise ValueError(
+                f"y is a scipy.sparse matrix of shape {y.shape}; {type(self).__name__} "
+                "needs a dense array: a label per frame (n_clips, n_frames) or 0/1 "
+                "indicators (n_clips, n_frames, n_classes)"
+            )
         y = np.asarray(y)
         if y.ndim == 3:  # indicators (n, T, C) -> (n, C, T), the network's layout
             n, t, c = y.shape
