@@ -7,6 +7,7 @@ sklearn integration, seeding and the receptive field of the frame network.
 
 import io
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -363,6 +364,23 @@ def test_X_that_is_not_4d_is_refused(maps, make, y_of, X_of):
 def test_bad_masks_are_refused(maps, y_of, match):
     with pytest.raises(ValueError, match=match):
         CNNMaskRegressor(**TINY_MASK).fit(maps, y_of(maps))
+
+
+@pytest.mark.parametrize("y_of", [
+    lambda X: np.where(masks(X) > 0.9, np.nan, masks(X)),  # missing pixels
+    lambda X: np.where(masks(X) > 0.9, np.inf, masks(X)),
+    lambda X: 2 * masks(X),  # outside [0, 1]
+    lambda X: masks(X)[:, :4],  # other bins than X
+    lambda X: masks(X)[:, 0],  # not 3-D
+])
+def test_mask_score_refuses_what_fit_refuses_with_its_message(fitted_mask, maps, y_of):
+    # a mask has no missing values (CNNFrameRegressor's frame targets may):
+    # score used to skip NaN pixels that fit refuses
+    y = y_of(maps)
+    with pytest.raises(ValueError) as refused:
+        CNNMaskRegressor(**TINY_MASK).fit(maps, y)
+    with pytest.raises(ValueError, match=re.escape(str(refused.value))):
+        fitted_mask.score(maps, y)
 
 
 @pytest.mark.parametrize("y_of, match", [

@@ -118,15 +118,19 @@ class FrameOutputMixin:
         # before the targets are encoded, so that a y of the wrong shape is
         # told against X's frames rather than by the encoder
         if y is not None:
-            x_shape = np.shape(X) if hasattr(X, "shape") else np.asarray(X).shape
-            y_shape = np.shape(y) if hasattr(y, "shape") else np.asarray(y, dtype=object).shape
-            if len(x_shape) == 4 and len(y_shape) >= 1 and x_shape[0] == y_shape[0]:
-                self._check_target_shape(tuple(x_shape), tuple(y_shape))
+            self._check_targets_against(X, y)
         X, y_enc, weight, state = super()._validate_training_data(
             X, y, sample_weight, fresh=fresh, classes=classes)
         check_frame_augment(state["augment_"], type(self).__name__, mixing=self._mixing,
                             pixels=self._pixel_targets)
         return X, y_enc, weight, state
+
+    def _check_targets_against(self, X, y):
+        """ValueError unless y's shape fits X's (when both have clips to compare)."""
+        x_shape = np.shape(X) if hasattr(X, "shape") else np.asarray(X).shape
+        y_shape = np.shape(y) if hasattr(y, "shape") else np.asarray(y, dtype=object).shape
+        if len(x_shape) == 4 and len(y_shape) >= 1 and x_shape[0] == y_shape[0]:
+            self._check_target_shape(tuple(x_shape), tuple(y_shape))
 
     def _check_target_shape(self, x_shape, y_shape):
         """ValueError unless y's frames are the maps' frames."""

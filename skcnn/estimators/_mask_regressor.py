@@ -148,6 +148,14 @@ class CNNMaskRegressor(FrameOutputMixin, CNNRegressor):
             )
 
     def _encode_targets(self, y, *, fresh, classes=None):
+        y = self._check_masks(y)
+        state = {"n_outputs_": 1, "_y_ndim": 3} if fresh else {}
+        return y[:, None], state
+
+    def _check_masks(self, y):
+        """Mask targets as float32, or the ValueError that both ``fit`` and
+        ``score`` give: a mask has no missing (NaN) values, unlike
+        :class:`CNNFrameRegressor`'s targets, and lies in [0, 1]."""
         y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float32,
                         ensure_all_finite=True, input_name="y")
         if y.ndim != 3:
@@ -160,8 +168,7 @@ class CNNMaskRegressor(FrameOutputMixin, CNNRegressor):
                 f"y holds values from {low:g} to {high:g}; a mask's values must lie in "
                 "[0, 1] (e.g. an ideal ratio mask)"
             )
-        state = {"n_outputs_": 1, "_y_ndim": 3} if fresh else {}
-        return y[:, None], state
+        return y
 
     def predict(self, X):
         """The mask of each clip.
@@ -181,6 +188,9 @@ class CNNMaskRegressor(FrameOutputMixin, CNNRegressor):
     def score(self, X, y, sample_weight=None):
         """R² of the predicted masks over every pixel.
 
+        ``y`` is checked as ``fit`` checks it: a mask with NaN values or
+        values outside [0, 1] is refused, with ``fit``'s message.
+
         Parameters
         ----------
         X : array-like of shape (n_clips, channels, n_bins, n_frames)
@@ -191,4 +201,7 @@ class CNNMaskRegressor(FrameOutputMixin, CNNRegressor):
         -------
         score : float
         """
-        return element_r2(y, self.predict(X), sample_weight)
+        # what fit refuses, score refuses: skipping NaN pixels here would
+        # grade masks fit would not have trained on
+        self._check_targets_against(X, y)
+        return element_r2(self._check_masks(y), self.predict(X), sample_weight)
