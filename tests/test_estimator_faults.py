@@ -19,7 +19,9 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset as SkorchDataset
 
-from skcnn import CNNClassifier, CNNRegressor
+from skcnn import (
+    CNNClassifier, CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor, CNNRegressor,
+)
 
 TINY = dict(n_filters=(4,), hidden_units=(8,), max_epochs=3, random_state=0)
 
@@ -364,6 +366,46 @@ def test_get_params_lists_parameters_only():
     assert not [k for k in params if k.startswith("_")]
     assert params["n_threads"] == 1 and params["device"] == "cpu"
     assert clone(CNNClassifier(**TINY)).get_params(deep=False)["n_filters"] == (4,)
+
+
+def _fit_data(cls):
+    """Small training data of the kind ``cls`` takes."""
+    rng = np.random.default_rng(0)
+    if cls in (CNNClassifier, CNNRegressor):
+        X, y = make_images(n=24)
+        return X, (y if cls is CNNClassifier else y.astype(np.float32))
+    X = rng.normal(size=(6, 1, 8, 10)).astype(np.float32)
+    if cls is CNNMaskRegressor:
+        return X, 1 / (1 + np.exp(-X[:, 0]))
+    level = X[:, 0, :4].mean(axis=1)
+    return X, (level > 0).astype(int) if cls is CNNFrameClassifier else level
+
+
+@pytest.mark.parametrize("cls", [
+    CNNClassifier, CNNRegressor, CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor])
+def test_set_params_of_get_params_changes_no_parameter(cls):
+    # skorch listed fresh instances of its own default callbacks, which
+    # set_params then stored as new parameters (callbacks__print_log, ...)
+    est = cls(n_filters=(4,), max_epochs=2, random_state=0, lr_schedule="flat_cos")
+    for fitted in (False, True):
+        deep, shallow = est.get_params(), est.get_params(deep=False)
+        callbacks = list(getattr(est, "callbacks_", []))
+        est.set_params(**deep)
+        assert est.get_params().keys() == deep.keys()
+        assert est.get_params(deep=False).keys() == shallow.keys()
+        assert all(est.get_params()[k] is v for k, v in deep.items())
+        assert list(getattr(est, "callbacks_", [])) == callbacks  # not rebuilt
+        assert not [k for k in vars(est) if k.startswith("callbacks__")]
+        if not fitted:
+            est.fit(*_fit_data(cls))
+    # the estimator's own callbacks are still built from its parameters
+    built = dict(est.callbacks_)
+    assert type(built["print_log"]).__name__ == "EpochLog" and "finite_loss" in built
+    est.set_params(max_epochs=3).fit(*_fit_data(cls))
+    assert dict(est.callbacks_)["lr_schedule"] is not built["lr_schedule"]
+    assert len(est.history) == 3
+    # a clone of it is an unfitted twin with the same parameters
+    assert clone(est).get_params().keys() == cls(n_filters=(4,)).get_params().keys()
 
 
 # ------------------------------------------------------------------ seeds

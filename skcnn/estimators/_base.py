@@ -184,10 +184,33 @@ class BaseCNN(NeuralNet):
         # private ones included (its own _params_to_validate among them);
         # those are state, not parameters
         params = super().get_params(deep=deep, **kwargs)
-        return {k: v for k, v in params.items()
-                if not k.startswith("_") and k not in self._fixed_params}
+        params = {k: v for k, v in params.items()
+                  if not k.startswith("_") and k not in self._fixed_params}
+        # skorch's deep listing of the callbacks names fresh instances of its
+        # own four defaults (not get_default_callbacks': no EpochLog, no
+        # FiniteLoss, no schedule) on top of callbacks_, so set_params of
+        # the listing stored those as attributes, which replaced the
+        # estimator's callbacks in every later fit and added keys to
+        # get_params. Listed here: the callbacks that exist (callbacks_,
+        # built at fit from the parameters), and what was set explicitly.
+        params = {k: v for k, v in params.items()
+                  if not k.startswith("callbacks__") or k in vars(self)}
+        if deep:
+            for name, callback in getattr(self, "callbacks_", None) or []:
+                params["callbacks__" + name] = callback
+                for key, value in callback.get_params().items():
+                    params[f"callbacks__{name}__{key}"] = value
+        return params
 
     def set_params(self, **params):
+        # a prefixed parameter (or the callbacks) given the very object it
+        # holds changes nothing: skorch would store it as an attribute (a
+        # new parameter, pinned for every later fit) and re-initialise the
+        # callbacks or the network. So set_params(**get_params()) is a no-op.
+        current = self.get_params()
+        params = {key: value for key, value in params.items()
+                  if not (("__" in key or key == "callbacks") and key in current
+                          and current[key] is value)}
         # skorch stores any "a__b" key as an attribute of that name; the
         # augmentation's parameters go to the augmentation, as in sklearn
         prefix = "augment__"
