@@ -19,6 +19,7 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset as SkorchDataset
 
+from skcnn.modules._layers import BatchNorm1d, BatchNorm2d
 from skcnn import (
     CNNClassifier, CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor, CNNRegressor,
 )
@@ -406,6 +407,41 @@ def test_set_params_of_get_params_changes_no_parameter(cls):
     assert len(est.history) == 3
     # a clone of it is an unfitted twin with the same parameters
     assert clone(est).get_params().keys() == cls(n_filters=(4,)).get_params().keys()
+
+
+@pytest.mark.parametrize("norm, shape", [
+    (BatchNorm1d, (3,)), (BatchNorm2d, (1, 1)), (BatchNorm1d, (1,))])
+def test_batch_norm_is_torchs_except_on_one_value_per_channel(norm, shape):
+    ours, torchs = norm(4), getattr(torch.nn, norm.__name__)(4)
+    X = torch.randn(6, 4, *shape) * 3 + 1
+    # a batch with several values per channel: torch's batch norm, bit for bit
+    torch.testing.assert_close(ours(X), torchs(X), rtol=0, atol=0)
+    torch.testing.assert_close(ours.running_var, torchs.running_var, rtol=0, atol=0)
+    # one value per channel: normalised as at prediction, statistics unchanged
+    one = X[:1, :, :1, :1] if len(shape) == 2 else X[:1, :, :1]
+    stats = [ours.running_mean.clone(), ours.running_var.clone(), ours.num_batches_tracked.clone()]
+    out = ours(one.requires_grad_())
+    torch.testing.assert_close(out, torchs.eval()(one), rtol=0, atol=0)
+    for before, after in zip(stats, [ours.running_mean, ours.running_var,
+                                     ours.num_batches_tracked]):
+        assert torch.equal(before, after)
+    out.sum().backward()
+    assert ours.weight.grad is not None and one.grad is not None
+
+
+@pytest.mark.parametrize("params, shape", [
+    ({"global_pool": None}, (1, 4, 1)),  # the per-bin input norm: clips of one frame
+    ({"global_pool": "avgmax"}, (1, 4, 1)),
+    ({"global_pool": None, "input_norm": None}, (1, 1, 1)),  # a block's norm on 1 x 1 maps
+])
+def test_a_last_clip_batch_of_one_value_per_channel_trains(params, shape):
+    # a last batch of one clip whose maps hold one value per channel: torch's
+    # batch norm refused it ("Expected more than 1 value per channel")
+    X, y = make_images(n=17, shape=shape)
+    clf = CNNClassifier(**TINY, **params, batch_size=8).fit(X, y)
+    assert clf.predict(X).shape == (17,)
+    reg = CNNRegressor(**TINY, **params, batch_size=8, weight_averaging=1.0)
+    assert reg.fit(X, y.astype(np.float32)).predict(X).shape == (17,)
 
 
 # ------------------------------------------------------------------ seeds

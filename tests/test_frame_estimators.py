@@ -366,6 +366,23 @@ def test_bad_masks_are_refused(maps, y_of, match):
         CNNMaskRegressor(**TINY_MASK).fit(maps, y_of(maps))
 
 
+@pytest.mark.parametrize("params", [
+    {},  # the per-bin input norm: one value per (channel, bin) in a clip of one frame
+    {"time_context": 1},  # and the head's batch norm over the frames
+    {"input_norm": None, "n_bins": 1},  # a block's norm on maps of one bin
+])
+def test_a_last_batch_of_one_clip_of_one_frame_trains(params):
+    # torch's batch norm refused it ("Expected more than 1 value per channel")
+    params = dict(params)
+    X = make_maps(n=5, n_bins=params.pop("n_bins", BINS), n_frames=1)
+    y = frame_labels(X)
+    y[:2] = np.where(y[:2] == "on", "off", "on")
+    clf = CNNFrameClassifier(**{**TINY, **params}, batch_size=2).fit(X, y)
+    assert clf.predict(X).shape == (5, 1) and len(clf.history) == TINY["max_epochs"]
+    reg = CNNFrameRegressor(**{**TINY, **params}, batch_size=2).fit(X, X[:, 0, :4].mean(axis=1))
+    assert reg.predict(X).shape == (5, 1)
+
+
 @pytest.mark.parametrize("y_of", [
     lambda X: np.where(masks(X) > 0.9, np.nan, masks(X)),  # missing pixels
     lambda X: np.where(masks(X) > 0.9, np.inf, masks(X)),
