@@ -19,7 +19,10 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset as SkorchDataset
 
-from skcnn import CNNClassifier, CNNRegressor
+from skcnn.modules._layers import BatchNorm1d, BatchNorm2d
+from skcnn import (
+    CNNClassifier, CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor, CNNRegressor,
+)
 
 TINY = dict(n_filters=(4,), hidden_units=(8,), max_epochs=3, random_state=0)
 
@@ -366,6 +369,81 @@ def test_get_params_lists_parameters_only():
     assert clone(CNNClassifier(**TINY)).get_params(deep=False)["n_filters"] == (4,)
 
 
+def _fit_data(cls):
+    """Small training data of the kind ``cls`` takes."""
+    rng = np.random.default_rng(0)
+    if cls in (CNNClassifier, CNNRegressor):
+        X, y = make_images(n=24)
+        return X, (y if cls is CNNClassifier else y.astype(np.float32))
+    X = rng.normal(size=(6, 1, 8, 10)).astype(np.float32)
+    if cls is CNNMaskRegressor:
+        return X, 1 / (1 + np.exp(-X[:, 0]))
+    level = X[:, 0, :4].mean(axis=1)
+    return X, (level > 0).astype(int) if cls is CNNFrameClassifier else level
+
+
+@pytest.mark.parametrize("cls", [
+    CNNClassifier, CNNRegressor, CNNFrameClassifier, CNNFrameRegressor, CNNMaskRegressor])
+def test_set_params_of_get_params_changes_no_parameter(cls):
+    # skorch listed fresh instances of its own default callbacks, which
+    # set_params then stored as new parameters (callbacks__print_log, ...)
+    est = cls(n_filters=(4,), max_epochs=2, random_state=0, lr_schedule="flat_cos")
+    for fitted in (False, True):
+        deep, shallow = est.get_params(), est.get_params(deep=False)
+        callbacks = list(getattr(est, "callbacks_", []))
+        est.set_params(**deep)
+        assert est.get_params().keys() == deep.keys()
+        assert est.get_params(deep=False).keys() == shallow.keys()
+        assert all(est.get_params()[k] is v for k, v in deep.items())
+        assert list(getattr(est, "callbacks_", [])) == callbacks  # not rebuilt
+        assert not [k for k in vars(est) if k.startswith("callbacks__")]
+        if not fitted:
+            est.fit(*_fit_data(cls))
+    # the estimator's own callbacks are still built from its parameters
+    built = dict(est.callbacks_)
+    assert type(built["print_log"]).__name__ == "EpochLog" and "finite_loss" in built
+    est.set_params(max_epochs=3).fit(*_fit_data(cls))
+    assert dict(est.callbacks_)["lr_schedule"] is not built["lr_schedule"]
+    assert len(est.history) == 3
+    # a clone of it is an unfitted twin with the same parameters
+    assert clone(est).get_params().keys() == cls(n_filters=(4,)).get_params().keys()
+
+
+@pytest.mark.parametrize("norm, shape", [
+    (BatchNorm1d, (3,)), (BatchNorm2d, (1, 1)), (BatchNorm1d, (1,))])
+def test_batch_norm_is_torchs_except_on_one_value_per_channel(norm, shape):
+    ours, torchs = norm(4), getattr(torch.nn, norm.__name__)(4)
+    X = torch.randn(6, 4, *shape) * 3 + 1
+    # a batch with several values per channel: torch's batch norm, bit for bit
+    torch.testing.assert_close(ours(X), torchs(X), rtol=0, atol=0)
+    torch.testing.assert_close(ours.running_var, torchs.running_var, rtol=0, atol=0)
+    # one value per channel: normalised as at prediction, statistics unchanged
+    one = X[:1, :, :1, :1] if len(shape) == 2 else X[:1, :, :1]
+    stats = [ours.running_mean.clone(), ours.running_var.clone(), ours.num_batches_tracked.clone()]
+    out = ours(one.requires_grad_())
+    torch.testing.assert_close(out, torchs.eval()(one), rtol=0, atol=0)
+    for before, after in zip(stats, [ours.running_mean, ours.running_var,
+                                     ours.num_batches_tracked]):
+        assert torch.equal(before, after)
+    out.sum().backward()
+    assert ours.weight.grad is not None and one.grad is not None
+
+
+@pytest.mark.parametrize("params, shape", [
+    ({"global_pool": None}, (1, 4, 1)),  # the per-bin input norm: clips of one frame
+    ({"global_pool": "avgmax"}, (1, 4, 1)),
+    ({"global_pool": None, "input_norm": None}, (1, 1, 1)),  # a block's norm on 1 x 1 maps
+])
+def test_a_last_clip_batch_of_one_value_per_channel_trains(params, shape):
+    # a last batch of one clip whose maps hold one value per channel: torch's
+    # batch norm refused it ("Expected more than 1 value per channel")
+    X, y = make_images(n=17, shape=shape)
+    clf = CNNClassifier(**TINY, **params, batch_size=8).fit(X, y)
+    assert clf.predict(X).shape == (17,)
+    reg = CNNRegressor(**TINY, **params, batch_size=8, weight_averaging=1.0)
+    assert reg.fit(X, y.astype(np.float32)).predict(X).shape == (17,)
+
+
 # ------------------------------------------------------------------ seeds
 class FirstBatch(Callback):
     """Record the labels of every training call's first batch."""
@@ -411,3 +489,76 @@ def test_verbose_prints_plain_epoch_lines(capsys):
     assert lines[0].split()[:2] == ["epoch", "train_loss"]
     assert len(lines) == 2 + TINY["max_epochs"]
     assert "\x1b[" not in out  # no colour codes when not on a terminal
+
+
+# ------------------------------------------------------- failed training calls
+class PoisonedMSE(torch.nn.MSELoss):
+    """MSE that turns NaN once ``PoisonedMSE.poisoned`` is set (class-wide,
+    so that a test can poison a fitted estimator's criterion)."""
+
+    poisoned = False
+
+    def forward(self, y_pred, y_true):
+        loss = super().forward(y_pred, y_true)
+        return loss * float("nan") if PoisonedMSE.poisoned else loss
+
+
+@pytest.fixture
+def poison():
+    PoisonedMSE.poisoned = False
+    yield
+    PoisonedMSE.poisoned = False
+
+
+def _training_snapshot(est):
+    return dict(
+        weights={k: v.clone() for k, v in est.module_.state_dict().items()},
+        optimizer=repr(est.optimizer_.state_dict()),
+        history=est.history.to_list(),
+        calls=est._n_training_calls,
+    )
+
+
+def _assert_same_training_state(est, snapshot):
+    for key, value in est.module_.state_dict().items():
+        assert torch.equal(value, snapshot["weights"][key]), key
+    assert repr(est.optimizer_.state_dict()) == snapshot["optimizer"]
+    assert est.history.to_list() == snapshot["history"]
+    assert est._n_training_calls == snapshot["calls"]
+
+
+@pytest.mark.parametrize("method", ["partial_fit", "warm_fit", "refit"])
+def test_a_non_finite_loss_leaves_a_fitted_estimator_as_it_was(poison, method):
+    X, y = make_images(n=40)
+    y = y.astype(np.float32)
+    params = dict(**TINY, batch_size=16, criterion=PoisonedMSE, weight_averaging=0.5)
+    reg = CNNRegressor(**params).fit(X, y)
+    twin = CNNRegressor(**params).fit(X, y)
+    snapshot, attrs = _training_snapshot(reg), dict(vars(reg))
+    PoisonedMSE.poisoned = True
+    with pytest.raises(ValueError, match="The training loss became nan"):
+        if method == "partial_fit":
+            reg.partial_fit(X, y)
+        else:
+            reg.set_params(warm_start=method == "warm_fit").fit(X, y)
+    PoisonedMSE.poisoned = False
+    reg.set_params(warm_start=False)
+    _assert_same_training_state(reg, snapshot)
+    assert vars(reg).keys() == attrs.keys()
+    assert all(vars(reg)[k] is v for k, v in attrs.items())  # same objects, contents restored
+    # the next call continues as if the failed one had never run
+    np.testing.assert_array_equal(reg.partial_fit(X, y).predict(X),
+                                  twin.partial_fit(X, y).predict(X))
+
+
+def test_a_non_finite_loss_in_a_first_fit_leaves_the_estimator_unfitted(poison):
+    X, y = make_images(n=40)
+    reg = CNNRegressor(**TINY, criterion=PoisonedMSE)
+    attrs = dict(vars(reg))
+    PoisonedMSE.poisoned = True
+    for call in (reg.fit, reg.partial_fit):
+        with pytest.raises(ValueError, match="The training loss became nan"):
+            call(X, y.astype(np.float32))
+        assert vars(reg) == attrs
+        with pytest.raises(sklearn.exceptions.NotFittedError):
+            reg.predict(X)

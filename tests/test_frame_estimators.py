@@ -7,10 +7,12 @@ sklearn integration, seeding and the receptive field of the frame network.
 
 import io
 import pickle
+import re
 
 import numpy as np
 import pytest
 import torch
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV
@@ -362,6 +364,54 @@ def test_X_that_is_not_4d_is_refused(maps, make, y_of, X_of):
 def test_bad_masks_are_refused(maps, y_of, match):
     with pytest.raises(ValueError, match=match):
         CNNMaskRegressor(**TINY_MASK).fit(maps, y_of(maps))
+
+
+@pytest.mark.parametrize("params", [
+    {},  # the per-bin input norm: one value per (channel, bin) in a clip of one frame
+    {"time_context": 1},  # and the head's batch norm over the frames
+    {"input_norm": None, "n_bins": 1},  # a block's norm on maps of one bin
+])
+def test_a_last_batch_of_one_clip_of_one_frame_trains(params):
+    # torch's batch norm refused it ("Expected more than 1 value per channel")
+    params = dict(params)
+    X = make_maps(n=5, n_bins=params.pop("n_bins", BINS), n_frames=1)
+    y = frame_labels(X)
+    y[:2] = np.where(y[:2] == "on", "off", "on")
+    clf = CNNFrameClassifier(**{**TINY, **params}, batch_size=2).fit(X, y)
+    assert clf.predict(X).shape == (5, 1) and len(clf.history) == TINY["max_epochs"]
+    reg = CNNFrameRegressor(**{**TINY, **params}, batch_size=2).fit(X, X[:, 0, :4].mean(axis=1))
+    assert reg.predict(X).shape == (5, 1)
+
+
+@pytest.mark.parametrize("y_of", [
+    lambda X: np.where(masks(X) > 0.9, np.nan, masks(X)),  # missing pixels
+    lambda X: np.where(masks(X) > 0.9, np.inf, masks(X)),
+    lambda X: 2 * masks(X),  # outside [0, 1]
+    lambda X: masks(X)[:, :4],  # other bins than X
+    lambda X: masks(X)[:, 0],  # not 3-D
+])
+def test_mask_score_refuses_what_fit_refuses_with_its_message(fitted_mask, maps, y_of):
+    # a mask has no missing values (CNNFrameRegressor's frame targets may):
+    # score used to skip NaN pixels that fit refuses
+    y = y_of(maps)
+    with pytest.raises(ValueError) as refused:
+        CNNMaskRegressor(**TINY_MASK).fit(maps, y)
+    with pytest.raises(ValueError, match=re.escape(str(refused.value))):
+        fitted_mask.score(maps, y)
+
+
+@pytest.mark.parametrize("y_of, match", [
+    (lambda X: np.where(frame_indicators(X) == 1, 2, frame_indicators(X)),
+     r"y has shape \(12, 20, 3\): a 3-D y must hold 0/1 indicators"),
+    (lambda X: sparse.csr_matrix(frame_indicators(X)[:, :, 0]),
+     r"y is a scipy.sparse matrix of shape \(12, 20\); CNNFrameClassifier needs a dense "
+     r"array: a label per frame \(n_clips, n_frames\) or 0/1 indicators"),
+])
+def test_frame_indicators_that_are_no_indicators_are_refused(maps, y_of, match):
+    clf = CNNFrameClassifier(**TINY)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(maps, y_of(maps))
+    assert not hasattr(clf, "module_")
 
 
 @pytest.mark.parametrize("make", [

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from skcnn.modules import CNN, GlobalPool, InputNorm, LeNet5
+from skcnn.modules._layers import BatchNorm2d
 
 
 @pytest.mark.parametrize(
@@ -40,12 +41,13 @@ def test_block_order():
     net = CNN((1, 8, 8), 2, input_norm=None, n_filters=(4,), batchnorm=True,
               dropout=0.1, global_pool=None)
     kinds = [type(m) for m in net.features]
-    assert kinds == [nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.MaxPool2d,
+    # skcnn's BatchNorm2d: torch's, that also trains on one value per channel
+    assert kinds == [nn.Conv2d, BatchNorm2d, nn.ReLU, nn.MaxPool2d,
                      nn.Dropout, nn.Flatten]
     # the default network: the input's batch norm first, global pooling last
     net = CNN((1, 8, 8), 2, n_filters=(4,), dropout=0.1)
     kinds = [type(m) for m in net.features]
-    assert kinds == [InputNorm, nn.Conv2d, nn.BatchNorm2d, nn.ReLU,
+    assert kinds == [InputNorm, nn.Conv2d, BatchNorm2d, nn.ReLU,
                      nn.MaxPool2d, nn.Dropout, GlobalPool]
     assert net.features[0].per == "bin" and net.features[-1].mode == "avgmax"
 

@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import cross_val_score
@@ -112,6 +113,44 @@ def test_errors_name_what_is_wrong():
         CNNClassifier(**SMALL, class_weight="balanced").fit(X, Y)
     with pytest.raises(ValueError, match=r"classes=\['a', 'b', 'c'\] does not fit a multi-label"):
         CNNClassifier(**SMALL, classes=["a", "b", "c"]).fit(X, Y)
+
+
+def _with_a_2(Y):
+    Y = Y.copy()
+    Y[1, 1] = 2
+    return Y
+
+
+@pytest.mark.parametrize("bad, holds", [
+    (_with_a_2, r"\[0, 1, 2\]"),  # a 2 among the 0/1 indicators
+    (lambda Y: 2 * Y, r"\[0, 2\]"),  # two values, but not 0 and 1
+    (lambda Y: np.where(Y == 1, "x", "y"), r"\['x', 'y'\]"),  # several labels per sample
+])
+def test_a_2d_y_that_is_no_indicator_is_refused_clearly(bad, holds):
+    X, Y = _data(60)
+    Y = bad(Y)
+    match = (rf"y has shape \(60, 3\) and holds {holds}; a 2-D y must be a multi-label "
+             r"indicator matrix of 0s and 1s .* give a 1-D y")
+    clf = CNNClassifier(**{**SMALL, "max_epochs": 1})
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, Y)
+    assert not hasattr(clf, "module_")
+    if Y.dtype.kind != "U":
+        with pytest.raises(ValueError, match=match):
+            clf.fit(X, sparse.csr_matrix(Y))
+
+
+def test_a_sparse_indicator_trains_as_the_dense_one():
+    # sklearn's MLPClassifier takes a scipy.sparse indicator y; so does CNNClassifier
+    X, Y = _data(60)
+    params = {**SMALL, "max_epochs": 2}
+    dense = CNNClassifier(**params).fit(X, Y)
+    for to_sparse in (sparse.csr_matrix, sparse.csc_matrix, sparse.coo_array):
+        clf = CNNClassifier(**params).fit(X, to_sparse(Y))
+        assert clf.classes_.tolist() == [0, 1, 2]
+        np.testing.assert_array_equal(clf.predict_proba(X), dense.predict_proba(X))
+        assert clf.score(X, to_sparse(Y)) == dense.score(X, Y)
+    clf.partial_fit(X, sparse.csr_matrix(Y))
 
 
 def test_changing_task_or_columns_leaves_the_model_unchanged():

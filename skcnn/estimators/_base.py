@@ -27,12 +27,15 @@ forked and seeded (the global state is left untouched), torch runs with
 callback caches leave the device. Everything a call checks (parameters,
 data, targets, that the network can be built for the data) is checked
 before anything is changed, so a call that fails validation leaves the
-estimator as it was.
+estimator as it was; a call that fails while training (a non-finite
+loss, an error in the network or a callback) is undone.
 
 ``augment=`` (:mod:`skcnn.augment`) runs on training batches only, through
 the call's :class:`~skcnn.estimators._augmenting.TrainingBatches`;
 ``set_params`` routes ``augment__<name>`` to it.
 """
+
+import copy
 
 import numpy as np
 import torch
@@ -125,9 +128,32 @@ class BaseCNN(NeuralNet):
         # private ones included (its own _params_to_validate among them);
         # those are state, not parameters
         params = super().get_params(deep=deep, **kwargs)
-        return {k: v for k, v in params.items() if not k.startswith("_")}
+        params = {k: v for k, v in params.items() if not k.startswith("_")}
+        # skorch's deep listing of the callbacks names fresh instances of its
+        # own four defaults (not get_default_callbacks': no EpochLog, no
+        # FiniteLoss, no schedule) on top of callbacks_, so set_params of
+        # the listing stored those as attributes, which replaced the
+        # estimator's callbacks in every later fit and added keys to
+        # get_params. Listed here: the callbacks that exist (callbacks_,
+        # built at fit from the parameters), and what was set explicitly.
+        params = {k: v for k, v in params.items()
+                  if not k.startswith("callbacks__") or k in vars(self)}
+        if deep:
+            for name, callback in getattr(self, "callbacks_", None) or []:
+                params["callbacks__" + name] = callback
+                for key, value in callback.get_params().items():
+                    params[f"callbacks__{name}__{key}"] = value
+        return params
 
     def set_params(self, **params):
+        # a prefixed parameter (or the callbacks) given the very object it
+        # holds changes nothing: skorch would store it as an attribute (a
+        # new parameter, pinned for every later fit) and re-initialise the
+        # callbacks or the network. So set_params(**get_params()) is a no-op.
+        current = self.get_params()
+        params = {key: value for key, value in params.items()
+                  if not (("__" in key or key == "callbacks") and key in current
+                          and current[key] is value)}
         # skorch stores any "a__b" key as an attribute of that name; the
         # augmentation's parameters go to the augmentation, as in sklearn
         prefix = "augment__"
@@ -508,6 +534,7 @@ class BaseCNN(NeuralNet):
             X, y, sample_weight, fresh=fresh, classes=classes
         )
         before = dict(vars(self))
+        trained = self._training_state()
         for name, value in state.items():
             setattr(self, name, value)
         if fresh:
@@ -519,22 +546,58 @@ class BaseCNN(NeuralNet):
         batches = TrainingBatches(
             self.augment_, seed=seeds[3], device=self.device,
             mixable_target=lambda y, dtype: self._target.mixable(self, y, dtype))
-        with training_session(self, seeds[0]):
-            if fresh:
-                self._initialize_or_restore(before)
-            elif self._callbacks_outdated():
-                self._initialize_or_restore(before, self.initialize_callbacks)
-            self._training_batches = batches
-            try:
+        try:
+            with training_session(self, seeds[0]):
+                if fresh:
+                    self._initialize_or_restore(before)
+                elif self._callbacks_outdated():
+                    self._initialize_or_restore(before, self.initialize_callbacks)
+                self._training_batches = batches
                 self.notify("on_train_begin", X=dataset, y=None)
                 try:
                     self.fit_loop(dataset, None, **fit_params)
                 except _StopTraining:
                     pass
                 self.notify("on_train_end", X=dataset, y=None, training_batches=batches)
-            finally:
-                del self._training_batches
+        except Exception:
+            # a failed call (a non-finite loss, an error in the network or a
+            # callback) leaves the estimator as it was: half-trained weights
+            # would predict garbage. An interrupt is no failure: it keeps the
+            # weights after the last completed batch (documented).
+            self._restore(before, trained)
+            raise
+        finally:
+            vars(self).pop("_training_batches", None)
         return self
+
+    def _training_state(self):
+        """What a training call changes in place (network, optimizer,
+        criterion, history, callbacks), with a deep copy of each; None
+        before the first training call. On a GPU the copy of the weights
+        stays there for the call's duration."""
+        if not getattr(self, "initialized_", False):
+            return None
+        objects = [getattr(self, name) for name in
+                   ("module_", "optimizer_", "criterion_", "history_")
+                   if getattr(self, name, None) is not None]
+        objects += [callback for _, callback in getattr(self, "callbacks_", [])]
+        # one deepcopy call: the optimizer's copy refers to the network's copy
+        return objects, copy.deepcopy(objects)
+
+    def _restore(self, before, trained):
+        """The estimator's attributes as ``before``; objects changed in place
+        (see :meth:`_training_state`) get their saved contents back, keeping
+        their identity (a callback instance passed in ``callbacks`` stays
+        the one its owner holds)."""
+        vars(self).clear()
+        vars(self).update(before)
+        if trained is None:
+            return
+        for obj, saved in zip(*trained):
+            if isinstance(obj, list):  # skorch's History is a list
+                obj[:] = saved
+            vars(obj).clear()
+            vars(obj).update(vars(saved))
 
     def _initialize_or_restore(self, before, initialize=None):
         """skorch's initialize (or another ``initialize`` step); on failure,

@@ -208,7 +208,11 @@ ATTRIBUTES_DOC = """
     Notes
     -----
     Errors: a call that fails validation (parameters, data, targets, a
-    network too large for the input) changes nothing. An interrupt (Ctrl-C,
+    network too large for the input) changes nothing, and so does a call
+    that fails while training (a non-finite loss, an error raised by the
+    network or a callback): it raises, and the estimator is as it was
+    before the call (weights, optimizer state, ``history_``, unfitted if it
+    was). An interrupt (Ctrl-C,
     or a KeyboardInterrupt from your code) propagates out of ``fit``,
     ``partial_fit`` and searches; the estimator then holds the network as
     the interrupt found it: the weights after the last completed batch,

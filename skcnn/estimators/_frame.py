@@ -32,7 +32,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..augment import Compose, FrequencyWarp, SpecAugment
 from ._base import BaseCNN
 from ._data import TensorBatchIterator, TensorDataset
-from ._grids import FRAME, PIXEL
+from ._grids import FRAME, PIXEL, check_y_shape_early
 from ._params import NETWORK_CONSTRAINTS, TRAINING_CONSTRAINTS
 from ._targets import Labels, Values
 
@@ -56,6 +56,15 @@ def element_r2(y, pred, sample_weight):
         y.shape)
     keep = ~np.isnan(y)
     return r2_score(y[keep], pred[keep], sample_weight=weight[keep])
+
+
+def _values_score(est, X, y, sample_weight):
+    """R² of ``est``'s predictions, after ``y`` is checked as ``fit`` checks
+    it: what fit refuses, score refuses (skipping NaN pixels of a mask would
+    grade masks fit would not have trained on)."""
+    check_y_shape_early(est, X, y)
+    est._target.check(est, y)
+    return element_r2(y, est.predict(X), sample_weight)
 
 
 class CNNFrameClassifier(ClassifierMixin, BaseCNN):
@@ -570,7 +579,7 @@ batchnorm, activation, global_pool, hidden_units, time_context
         -------
         score : float
         """
-        return element_r2(y, self.predict(X), sample_weight)
+        return _values_score(self, X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -722,6 +731,9 @@ class CNNMaskRegressor(RegressorMixin, BaseCNN):
     def score(self, X, y, sample_weight=None):
         """R² of the predicted masks over every pixel.
 
+        ``y`` is checked as ``fit`` checks it: a mask with NaN values or
+        values outside [0, 1] is refused, with ``fit``'s message.
+
         Parameters
         ----------
         X : array-like of shape (n_clips, channels, n_bins, n_frames)
@@ -732,7 +744,7 @@ class CNNMaskRegressor(RegressorMixin, BaseCNN):
         -------
         score : float
         """
-        return element_r2(y, self.predict(X), sample_weight)
+        return _values_score(self, X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

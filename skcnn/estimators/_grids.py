@@ -20,7 +20,7 @@ Grids hold no state; each method takes the estimator.
 """
 
 import numpy as np
-from sklearn.utils.multiclass import type_of_target
+from scipy import sparse
 from sklearn.utils.validation import column_or_1d
 
 from ..modules import (
@@ -78,22 +78,33 @@ class ClipGrid:
         fixed = 2 if est.input_norm in PER_BIN_NORMS and len(fitted) == 3 else 1
         return len(shape) == len(fitted) and shape[:fixed] == fitted[:fixed]
 
+    def dense_targets(self, est, y):
+        """``y`` with a scipy.sparse indicator matrix made dense, as
+        scikit-learn's ``MLPClassifier`` takes one."""
+        return y.toarray() if sparse.issparse(y) else y
+
     def is_indicator(self, y):
-        """Whether ``y`` is a 2-D 0/1 indicator matrix (multi-label targets)."""
+        """Whether ``y`` is a 2-D 0/1 indicator matrix (multi-label targets).
+
+        Any other 2-D ``y`` of several columns (values other than 0 and 1,
+        e.g. several labels per sample) is refused: it is no label vector
+        either, and sigmoid outputs would train on it as if it were.
+        """
         if not hasattr(y, "shape") and not isinstance(y, (list, tuple)):
             return False
-        y = np.asarray(y) if not hasattr(y, "shape") else y
+        y = np.asarray(y)
         if y.ndim != 2 or y.shape[1] < 2:
             return False
-        if type_of_target(y) == "multilabel-indicator":
-            return True
-        if np.issubdtype(np.asarray(y).dtype, np.number):
+        if y.dtype.kind not in "biuf" or not np.isin(y, (0, 1)).all():
+            values = np.unique(y.astype(str) if y.dtype.kind == "O" else y)
+            shown = values[:10].tolist() + (["..."] if len(values) > 10 else [])
             raise ValueError(
-                f"y has shape {y.shape} and holds values other than 0 and 1: a 2-D y "
-                "must be a 0/1 indicator matrix (n_samples, n_classes) for multi-label "
-                "classification; give one label per sample as a 1-D y"
+                f"y has shape {y.shape} and holds {shown}; a 2-D y must be a "
+                "multi-label indicator matrix of 0s and 1s of shape (n_samples, "
+                "n_classes), dense or scipy.sparse. For one label per sample, give "
+                "a 1-D y of shape (n_samples,)"
             )
-        return False
+        return True
 
     def labels(self, est, y):
         return column_or_1d(y, warn=True)
@@ -103,7 +114,6 @@ class ClipGrid:
             raise ValueError(
                 f"y has {y.ndim} dimensions; expected (n_samples,) or (n_samples, n_targets)"
             )
-        return y.ndim
 
     def to_network(self, y, *, target_axis):
         return y
@@ -168,6 +178,17 @@ class FrameGrid:
         # fully convolutional in time: any number of frames
         return est.module is None and len(shape) == 3 and shape[:2] == fitted[:2]
 
+    def dense_targets(self, est, y):
+        """``y``, refused when sparse: scipy.sparse is 2-D only, and cannot
+        hold (n_clips, n_frames, n_classes)."""
+        if sparse.issparse(y):
+            raise ValueError(
+                f"y is a scipy.sparse matrix of shape {y.shape}; {type(est).__name__} "
+                "needs a dense array: a label per frame (n_clips, n_frames) or 0/1 "
+                "indicators (n_clips, n_frames, n_classes)"
+            )
+        return y
+
     def is_indicator(self, y):
         """Whether ``y`` is 0/1 indicators per frame and class (3-D)."""
         y = np.asarray(y)
@@ -200,7 +221,6 @@ class FrameGrid:
                 f"y has shape {y.shape}; {type(est).__name__} needs (n_clips, n_frames) "
                 "or (n_clips, n_frames, n_targets)"
             )
-        return y.ndim
 
     def to_network(self, y, *, target_axis):
         """Targets in the network's layout: a class or target axis at position 1."""
@@ -235,7 +255,6 @@ class PixelGrid(FrameGrid):
             raise ValueError(
                 f"y has shape {y.shape}; a mask y has shape (n_clips, n_bins, n_frames)"
             )
-        return y.ndim
 
 
 CLIP, FRAME, PIXEL = ClipGrid(), FrameGrid(), PixelGrid()

@@ -56,8 +56,7 @@ class Labels:
     def encode(self, est, y, *, fresh, classes=None):
         """``y`` encoded in the network's layout, and the fitted attributes it sets."""
         grid = est._grid
-        if sparse.issparse(y):
-            y = y.toarray()
+        y = grid.dense_targets(est, y)
         multilabel = grid.is_indicator(y)
         if not fresh and multilabel != est._multilabel:
             fitted = grid.indicator_name if est._multilabel else grid.label_name
@@ -236,8 +235,8 @@ class Values:
         self.missing = missing
         self.unit_interval = unit_interval
 
-    def encode(self, est, y, *, fresh, classes=None):
-        grid = est._grid
+    def check(self, est, y):
+        """``y`` as float32, or the ValueError ``fit`` and ``score`` both give."""
         if sparse.issparse(y):
             raise ValueError(
                 f"y is a sparse {type(y).__name__}; {type(est).__name__} needs dense "
@@ -246,7 +245,7 @@ class Values:
         y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float32,
                         ensure_all_finite="allow-nan" if self.missing else True,
                         input_name="y")
-        y_ndim = grid.check_values_shape(est, y)
+        est._grid.check_values_shape(est, y)
         if self.missing and np.isnan(y).all():
             raise ValueError("y is NaN everywhere: no frame has a target to learn from")
         if self.unit_interval:
@@ -256,6 +255,12 @@ class Values:
                     f"y holds values from {low:g} to {high:g}; a mask's values must lie "
                     "in [0, 1] (e.g. an ideal ratio mask)"
                 )
+        return y
+
+    def encode(self, est, y, *, fresh, classes=None):
+        grid = est._grid
+        y = self.check(est, y)
+        y_ndim = y.ndim
         if y.ndim == grid.n_lead:  # one value per element: a target axis of 1
             y = y[..., None]
         n_outputs = y.shape[-1]
@@ -266,14 +271,6 @@ class Values:
             )
         state = {"n_outputs_": n_outputs, "_y_ndim": y_ndim} if fresh else {}
         return grid.to_network(y, target_axis=True), state
-
-    def check_score_target(self, est, y):
-        """``y`` of ``score`` as float64, refused where ``fit`` refuses it."""
-        if sparse.issparse(y):
-            raise ValueError(f"y is a sparse {type(y).__name__}; score needs dense values")
-        return check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64,
-                           ensure_all_finite="allow-nan" if self.missing else True,
-                           input_name="y")
 
     def criterion(self, est):
         return None

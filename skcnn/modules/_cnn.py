@@ -33,8 +33,8 @@ import torch
 from torch import nn
 
 from ._layers import (
-    ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS, NETWORK_DEFAULTS, POOLINGS, GlobalPool,
-    InputNorm, _activation, _as_tuple, _check_block_params, _check_input_shape, _conv_padding,
+    ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS, NETWORK_DEFAULTS, POOLINGS, BatchNorm1d,
+    BatchNorm2d, GlobalPool, InputNorm, _activation, _as_tuple, _check_block_params, _check_input_shape, _conv_padding,
     _init_weights,
 )
 
@@ -167,7 +167,7 @@ class CNN(nn.Module):
         _check_block_params(self.activation, self.pooling, self.dropout)
         ndim = len(input_shape) - 1
         conv = (nn.Conv1d, nn.Conv2d)[ndim - 1]
-        norm = (nn.BatchNorm1d, nn.BatchNorm2d)[ndim - 1]
+        norm = (BatchNorm1d, BatchNorm2d)[ndim - 1]
         pool = {
             "max": (nn.MaxPool1d, nn.MaxPool2d)[ndim - 1],
             "avg": (nn.AvgPool1d, nn.AvgPool2d)[ndim - 1],

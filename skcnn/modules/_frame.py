@@ -31,7 +31,7 @@ from torch import nn
 from torch.nn import functional
 
 from ._layers import (
-    GLOBAL_POOLINGS, NETWORK_DEFAULTS, InputNorm, _activation, _as_tuple, _check_block_params,
+    GLOBAL_POOLINGS, NETWORK_DEFAULTS, BatchNorm1d, BatchNorm2d, InputNorm, _activation, _as_tuple, _check_block_params,
     _init_weights,
 )
 
@@ -85,7 +85,7 @@ def _conv_block(n_in, n_out, kernel, batchnorm, activation, dropout):
     _init_weights(conv, activation)
     layers = [conv]
     if batchnorm:
-        layers.append(nn.BatchNorm2d(n_out))
+        layers.append(BatchNorm2d(n_out))
     layers.append(_activation(activation))
     if dropout:
         layers.append(nn.Dropout(dropout))
@@ -227,7 +227,7 @@ activation, hidden_units
             _init_weights(conv, self.activation)
             head.append(conv)
             if self.batchnorm:
-                head.append(nn.BatchNorm1d(width))
+                head.append(BatchNorm1d(width))
             head.append(_activation(self.activation))
             if self.dropout:
                 head.append(nn.Dropout(self.dropout))

@@ -11,8 +11,9 @@ from numbers import Integral
 
 import torch
 from torch import nn
+from torch.nn import functional
 
-__all__ = ["GlobalPool", "InputNorm", "ACTIVATIONS", "POOLINGS", "GLOBAL_POOLINGS",
+__all__ = ["BatchNorm1d", "BatchNorm2d", "GlobalPool", "InputNorm", "ACTIVATIONS", "POOLINGS", "GLOBAL_POOLINGS",
            "INPUT_NORMS", "NETWORK_DEFAULTS", "PER_BIN_NORMS"]
 
 #: The configurable network's knobs and their defaults, written once: the
@@ -162,7 +163,62 @@ class GlobalPool(nn.Module):
         return f"mode={self.mode!r}"
 
 
-class InputNorm(nn.BatchNorm1d):
+class _OneValueBatches:
+    """A torch batch norm that also trains on a batch of one value per channel.
+
+    torch refuses such a batch in training ("Expected more than 1 value per
+    channel"): one value has no variance. It happens when an epoch's last
+    batch holds one clip whose maps are one value per channel (a frame
+    network's clip of one frame, a map pooled down to 1 x 1). That batch is
+    normalised with the running statistics, as at prediction, and leaves
+    them as they are, so the clip still trains the network; dropping it
+    instead would leave the odd clip out of that epoch. Every batch with
+    more than one value per channel goes through torch's batch norm
+    unchanged.
+    """
+
+    def forward(self, X):
+        if self.training and X.numel() == X.shape[1] and self.running_mean is not None:
+            return functional.batch_norm(
+                X, self.running_mean, self.running_var, self.weight, self.bias,
+                training=False, momentum=0.0, eps=self.eps)
+        return super().forward(X)
+
+
+class BatchNorm1d(_OneValueBatches, nn.BatchNorm1d):
+    """torch's ``BatchNorm1d`` that trains on a batch of one value per channel
+    with the running statistics (see :class:`BatchNorm2d`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> BatchNorm1d(4).train()(torch.randn(1, 4, 1)).shape
+    torch.Size([1, 4, 1])
+    """
+
+
+class BatchNorm2d(_OneValueBatches, nn.BatchNorm2d):
+    """torch's ``BatchNorm2d`` that also trains on a batch of one value per channel.
+
+    torch refuses such a batch in training: one value has no variance. It is
+    normalised with the running statistics instead, as at prediction, and
+    leaves them as they are; any other batch goes through torch's batch
+    norm unchanged.
+
+    Parameters
+    ----------
+    num_features : int
+        Number of channels.
+
+    Examples
+    --------
+    >>> import torch
+    >>> BatchNorm2d(4).train()(torch.randn(1, 4, 1, 1)).shape
+    torch.Size([1, 4, 1, 1])
+    """
+
+
+class InputNorm(BatchNorm1d):
     """Batch normalisation of the network's input, per bin or per channel.
 
     Audio features come on scales of their own (dB maps from -80 to 0,
