@@ -19,7 +19,7 @@ Here the same decomposition runs on a chunk of clips at once:
   basis (``__vqt_filter_fft``);
 * the resampling is soxr's 'soxr_hq', called exactly as ``librosa.resample``
   calls it, but once per octave for the whole chunk (soxr filters every
-  channel on its own: ``tests/test_cqt.py`` checks a clip's samples do not
+  channel on its own: ``tests/features/test_cqt.py`` checks a clip's samples do not
   depend on its neighbours). It runs on the CPU even when ``device`` is a GPU:
   the signal pyramid is built first, then each level goes to the device;
 * the STFT is one ``torch.stft`` per octave over the chunk, and the complex

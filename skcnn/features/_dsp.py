@@ -6,7 +6,7 @@ written here. Why by hand: librosa's per-clip loop is slow, and its batch call
 computes ``top_db`` over the whole batch, so a quiet clip next to a loud one
 changes. Here the STFT runs as one ``torch.stft`` over a chunk of clips (on the
 CPU or a GPU), the filters are matrix products, and the dB floor is taken per
-clip, which reproduces librosa's per-clip numbers (see ``tests/test_features.py``).
+clip, which reproduces librosa's per-clip numbers (see ``tests/features/test_spectrogram.py``).
 
 No scikit-learn here; :mod:`skcnn.features` wraps this in estimators.
 """
@@ -320,7 +320,7 @@ def _frames_matmul(maps, matrix_t):
     those bits visible in MFCCs near zero). ``bmm`` runs one GEMM of the same
     shape per map instead, which rounds a clip the same way whatever its
     neighbours; a lone map is doubled, because a batch of one takes a
-    different (matrix-vector) path. ``tests/test_features.py`` checks
+    different (matrix-vector) path. ``tests/features/test_spectrogram.py`` checks
     ``transform(X)[i] == transform(X[i:i+1])`` bit for bit, down to one-frame
     clips.
 

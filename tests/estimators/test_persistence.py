@@ -12,7 +12,7 @@ import pytest
 
 from skcnn import CNNClassifier, CNNFrameClassifier, CNNRegressor
 
-DATA = Path(__file__).parent / "data" / "weights"
+DATA = Path(__file__).resolve().parents[1] / "data" / "weights"
 
 CASES = {
     "classifier": (CNNClassifier, "predict_proba"),

@@ -1,6 +1,6 @@
 """Tests of grid search at scale: identical results across n_jobs and Dask,
 thread caps inside workers, the cached front end, device hygiene after fit and
-early stopping inside cross-validation (issue 5; see docs/scaling.md)."""
+early stopping inside cross-validation (see the user guide's scaling page)."""
 
 import gc
 import os

@@ -15,7 +15,7 @@ from skcnn.features import _dsp
 
 SR = 22050
 FSDD_SR = 8000
-LOCAL_FSDD = Path(__file__).resolve().parent / "data" / "fsdd"
+LOCAL_FSDD = Path(__file__).resolve().parents[1] / "data" / "fsdd"
 
 
 def _rel_err(actual, expected):

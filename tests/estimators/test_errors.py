@@ -1,4 +1,4 @@
-"""Regression tests for the estimators' faults off the happy path (issue 10).
+"""The estimators off the happy path: clear errors, and nothing changed by a failed call.
 
 Each test reproduces one fault found by trying the estimators as a careful
 user would, and asserts the clear error or the right result.

@@ -701,7 +701,7 @@ def test_datasets_import_no_torch():
 
     code = "import sys, skcnn.datasets; print('torch' in sys.modules, 'skorch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1], env={**os.environ})
+                         cwd=Path(__file__).resolve().parents[2], env={**os.environ})
     assert out.stdout.split() == ["False", "False"]
 
 

@@ -111,7 +111,7 @@ def test_checksum_list_ships_with_the_package():
     shipped = resources.files("skcnn.datasets").joinpath("data").joinpath("catmeows_SHA256SUMS")
     assert shipped.is_file()
     assert len(_read_checksums(None)) == 440
-    assert "skcnn.datasets = data/*" in (Path(__file__).resolve().parents[1] / "setup.cfg").read_text()
+    assert "skcnn.datasets = data/*" in (Path(__file__).resolve().parents[2] / "setup.cfg").read_text()
 
 
 # --------------------------------------------------------------------------------------
