@@ -36,6 +36,7 @@ the call's :class:`~skcnn.estimators._augmenting.TrainingBatches`;
 """
 
 import copy
+import warnings
 
 import numpy as np
 import torch
@@ -289,9 +290,14 @@ class BaseCNN(NeuralNet):
         kwargs = self.get_params_for("dataset")
         if not issubclass(self.dataset, TensorDataset):
             return self.dataset(X, y, **kwargs)
-        X = torch.as_tensor(X, dtype=torch.float32).to(self.device)
-        if y is not None:
-            y = torch.as_tensor(y).to(self.device)
+        with warnings.catch_warnings():
+            # a read-only X (a memory map) is shared, not copied: nothing
+            # writes to it, since batches are gathered copies and
+            # augmentations return new tensors
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            X = torch.as_tensor(X, dtype=torch.float32).to(self.device)
+            if y is not None:
+                y = torch.as_tensor(y).to(self.device)
         return self.dataset(X, y, **kwargs)
 
     def _training_dataset(self, X, y, weight):
