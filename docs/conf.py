@@ -52,6 +52,8 @@ numpydoc_validation_checks = set()
 
 # --- Gallery -----------------------------------------------------------------
 EXECUTE = os.environ.get("SKCNN_GALLERY_EXECUTE", "0") == "1"
+if EXECUTE:  # the scripts' own files (figures, WAVs) go to the build folder, not examples/
+    os.environ.setdefault("SKCNN_EXAMPLES_OUT", str(DOCS / "_build" / "example_files"))
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",

@@ -42,8 +42,10 @@ from skcnn.augment import Compose, Mixup, SpecAugment, TimeShift
 from skcnn.datasets import fetch_catmeows, load_catmeows
 
 SMOKE = os.environ.get("SKCNN_EXAMPLES_SMOKE") == "1"  # a few clips and epochs (the tests)
+# this script's folder (sphinx-gallery runs the script from there, without __file__)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 start = time.perf_counter()
-shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "catmeows"
+shared = HERE.parents[1] / "shared" / "data" / "catmeows"
 meows = load_catmeows(shared) if shared.is_dir() else fetch_catmeows()
 if SMOKE:  # one clip in eight, most cats still in
     meows.data, meows.target, meows.groups = (meows.data[::8], meows.target[::8],
@@ -126,7 +128,7 @@ else:
     fig.tight_layout()
     # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT;
     # never in the working directory
-    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", HERE))
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "catmeows.png"
     fig.savefig(out, dpi=80)

@@ -35,6 +35,8 @@ from sklearn.pipeline import Pipeline
 from skcnn import CNNClassifier, CQTTransformer, SpectrogramTransformer
 
 SMOKE = os.environ.get("SKCNN_EXAMPLES_SMOKE") == "1"  # a few clips and epochs (the tests)
+# this script's folder (sphinx-gallery runs the script from there, without __file__)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 start = time.perf_counter()
 SR, DURATION = 8000, 0.5
 TIMBRES = {  # amplitude of harmonics 1..6: all below the axes' top (3.2 kHz) at 440 Hz
@@ -125,7 +127,7 @@ if __name__ == "__main__":
     fig.suptitle("A timbre learned in one octave, tested an octave up")
     fig.tight_layout()
     # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT
-    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", HERE))
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "constant_q.png"
     fig.savefig(out, dpi=80)

@@ -27,7 +27,9 @@ from skcnn import CNNClassifier, MFCCTransformer
 from skcnn.datasets import fetch_fsdd, load_fsdd
 
 SMOKE = os.environ.get("SKCNN_EXAMPLES_SMOKE") == "1"  # a few clips and epochs (the tests)
-shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+# this script's folder (sphinx-gallery runs the script from there, without __file__)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+shared = HERE.parents[1] / "shared" / "data" / "fsdd"
 fsdd = load_fsdd(shared) if shared.is_dir() else fetch_fsdd()
 train, test = fsdd.split == "train", fsdd.split == "test"
 X_train = [clip for clip, keep in zip(fsdd.data, train) if keep]

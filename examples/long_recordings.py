@@ -38,6 +38,8 @@ from skcnn import CNNClassifier, SegmentClassifier, SpectrogramTransformer
 from skcnn.datasets import AUDIO_CLASS_NAMES, make_audio_classification
 
 SMOKE = os.environ.get("SKCNN_EXAMPLES_SMOKE") == "1"  # a few clips and epochs (the tests)
+# this script's folder (sphinx-gallery runs the script from there, without __file__)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 start = time.perf_counter()
 SR = 8000
 rng = np.random.default_rng(0)
@@ -145,7 +147,7 @@ else:
     fig.tight_layout()
     # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT;
     # never in the working directory
-    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", HERE))
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "long_recordings.png"
     fig.savefig(out, dpi=80)

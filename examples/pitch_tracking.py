@@ -37,6 +37,8 @@ from skcnn.datasets import make_vibrato_tones
 from skcnn.metrics import raw_pitch_accuracy
 
 SMOKE = os.environ.get("SKCNN_EXAMPLES_SMOKE") == "1"  # a few clips and epochs (the tests)
+# this script's folder (sphinx-gallery runs the script from there, without __file__)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 start = time.perf_counter()
 SR, HOP = 8000, 64
 train = make_vibrato_tones(40 if SMOKE else 400, sr=SR, hop_length=HOP, random_state=0)
@@ -93,7 +95,7 @@ else:
     ax.legend(loc="upper right")
     fig.tight_layout()
     # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT
-    out = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out = Path(os.environ.get("SKCNN_EXAMPLES_OUT", HERE))
     out.mkdir(parents=True, exist_ok=True)
     fig.savefig(out / "pitch_tracking.png", dpi=120)
     print(f"figure: {out / 'pitch_tracking.png'}")

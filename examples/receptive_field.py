@@ -26,7 +26,9 @@ from skcnn import CNNClassifier, MFCCTransformer, SpectrogramTransformer
 from skcnn.datasets import load_fsdd, make_audio_classification
 from skcnn.inspection import describe
 
-shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+# this script's folder (sphinx-gallery runs the script from there, without __file__)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+shared = HERE.parents[1] / "shared" / "data" / "fsdd"
 if shared.is_dir():
     fsdd = load_fsdd(shared)
     clips = [fsdd.data[i] for i in range(4)]
@@ -87,7 +89,7 @@ else:
     fig.tight_layout()
     # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT;
     # never in the working directory
-    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", HERE))
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "receptive_field.png"
     fig.savefig(out, dpi=80)

@@ -27,6 +27,8 @@ from skcnn import CNNRegressor, SpectrogramTransformer
 from skcnn.datasets import make_audio_regression
 
 SMOKE = os.environ.get("SKCNN_EXAMPLES_SMOKE") == "1"  # a few clips and epochs (the tests)
+# this script's folder (sphinx-gallery runs the script from there, without __file__)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 X, y = make_audio_regression(n_samples=80 if SMOKE else 400, target="log_pitch", random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
 
@@ -75,7 +77,7 @@ else:
     fig.tight_layout()
     # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT;
     # never in the working directory
-    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", HERE))
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "regression.png"
     fig.savefig(out, dpi=80)

@@ -39,9 +39,11 @@ from skcnn.metrics import si_sdr_improvement
 from skcnn.separation import apply_mask
 
 SMOKE = os.environ.get("SKCNN_EXAMPLES_SMOKE") == "1"  # a few clips and epochs (the tests)
+# this script's folder (sphinx-gallery runs the script from there, without __file__)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 start = time.perf_counter()
 SR, STFT = 8000, dict(n_fft=512, hop_length=128)
-shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+shared = HERE.parents[1] / "shared" / "data" / "fsdd"
 fsdd = load_fsdd(shared) if shared.is_dir() else fetch_fsdd()
 held_out = "theo"
 test_rows = np.flatnonzero((fsdd.speaker == held_out) & (fsdd.index < (1 if SMOKE else 10)))
@@ -77,7 +79,7 @@ print(f"total time: {time.perf_counter() - start:.1f} s")
 # Audio and a figure of one test mixture: next to this script (the repository
 # ignores ``examples/*.png`` and ``examples/*.wav``), or in the folder named by
 # ``SKCNN_EXAMPLES_OUT``.
-out = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+out = Path(os.environ.get("SKCNN_EXAMPLES_OUT", HERE))
 out.mkdir(parents=True, exist_ok=True)
 k = int(np.argsort(gain)[len(gain) // 2])  # the median clip
 for name, audio in (("mixture", test.mixture[k]), ("estimate", estimate[k]),

@@ -37,9 +37,11 @@ from skcnn.inspection import describe
 from skcnn.metrics import event_f1_score, frame_f1_score, rolls_to_events
 
 SMOKE = os.environ.get("SKCNN_EXAMPLES_SMOKE") == "1"  # a few clips and epochs (the tests)
+# this script's folder (sphinx-gallery runs the script from there, without __file__)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 start = time.perf_counter()
 SR, HOP = 8000, 128
-shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+shared = HERE.parents[1] / "shared" / "data" / "fsdd"
 fsdd = load_fsdd(shared) if shared.is_dir() else fetch_fsdd()
 held_out = "jackson"
 
@@ -106,7 +108,7 @@ else:
     axes[2].set(xlim=(0, seconds), xlabel="time (s)")
     fig.tight_layout()
     # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT
-    out = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out = Path(os.environ.get("SKCNN_EXAMPLES_OUT", HERE))
     out.mkdir(parents=True, exist_ok=True)
     fig.savefig(out / "sound_events.png", dpi=120)
     print(f"figure: {out / 'sound_events.png'}")
