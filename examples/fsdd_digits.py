@@ -11,7 +11,11 @@ training split and scored on the official test split. The confusion matrix and
 the training curves of the best network are saved to ``fsdd_digits.png``
 beside this script (or in the folder named by ``SKCNN_EXAMPLES_OUT``).
 
-A few minutes on 2 CPU cores.
+A few minutes on 2 CPU cores (189 s measured).
+
+With ``SKCNN_EXAMPLES_SMOKE=1`` in the environment (as the tests run it) the script
+runs the same steps on one training recording in 24 for 2 epochs, in seconds; its
+numbers then mean nothing.
 """
 
 # %%
@@ -28,12 +32,17 @@ from sklearn.pipeline import Pipeline
 from skcnn import CNNClassifier, MFCCTransformer
 from skcnn.datasets import fetch_fsdd, load_fsdd
 
-shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+SMOKE = os.environ.get("SKCNN_EXAMPLES_SMOKE") == "1"  # a few clips and epochs (the tests)
+# this script's folder (sphinx-gallery runs the script from there, without __file__)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+shared = HERE.parents[1] / "shared" / "data" / "fsdd"
 fsdd = load_fsdd(shared) if shared.is_dir() else fetch_fsdd()
 train, test = fsdd.split == "train", fsdd.split == "test"
 X_train = [clip for clip, keep in zip(fsdd.data, train) if keep]
 X_test = [clip for clip, keep in zip(fsdd.data, test) if keep]
 y_train, y_test = fsdd.target[train], fsdd.target[test]
+if SMOKE:
+    X_train, y_train = X_train[::24], y_train[::24]
 print(f"{len(X_train)} training and {len(X_test)} test recordings")
 
 # %%
@@ -41,6 +50,8 @@ print(f"{len(X_train)} training and {len(X_test)} test recordings")
 start = time.perf_counter()
 pipe = Pipeline([("features", MFCCTransformer(sr=8000, duration=1.0)),
                  ("cnn", CNNClassifier(random_state=0))])
+if SMOKE:
+    pipe.set_params(cnn__max_epochs=2)
 # The recordings are sorted by digit and speaker, so unshuffled folds would hold out
 # whole speakers (about 0.7 accuracy: a much harder task than the official split,
 # whose test recordings come from the training speakers). Shuffled folds match it.
@@ -77,7 +88,7 @@ else:
     fig.tight_layout()
     # next to this script (examples/*.png is git-ignored), or in $SKCNN_EXAMPLES_OUT;
     # never in the working directory
-    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", Path(__file__).resolve().parent))
+    out_dir = Path(os.environ.get("SKCNN_EXAMPLES_OUT", HERE))
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "fsdd_digits.png"
     fig.savefig(out, dpi=80)

@@ -7,8 +7,7 @@ transformer in front, the receptive field is also given in seconds and hertz.
 
 Definitions
 -----------
-Receptive field, in input positions (frames, bins, or samples for 1-D
-networks)
+Receptive field, in input positions (frames, bins, or samples for 1-D networks)
     Through a layer of kernel ``k``, stride ``s`` and dilation ``d``, a unit
     sees ``r_out = r_in + (d * (k - 1)) * j_in`` positions, where ``j_in`` is
     the distance between neighbouring units of the layer's input in input
