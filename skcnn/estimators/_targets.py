@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from scipy import sparse
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_array, column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
 

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from ._layers import (
-    ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS, NETWORK_DEFAULTS, POOLINGS, BatchNorm1d,
+    NETWORK_DEFAULTS, BatchNorm1d,
     BatchNorm2d, GlobalPool, InputNorm, _activation, _as_tuple, _check_block_params, _check_input_shape, _conv_padding,
     _init_weights,
 )
