@@ -266,9 +266,9 @@ class FrequencyWarp(Augmentation):
     is an approximation of it; on a constant-Q axis it also stretches the
     intervals between harmonics. MFCCs have no frequency axis to warp.
 
-    Leaving one FSDD speaker out, it lifted the frame classifier's
-    frame macro-F1 over SpecAugment alone by 0.06 on the two hardest
-    speakers (``benchmarks/bench_frames.py sed``), and
+    Leaving one FSDD speaker out, it brought most of the frame
+    classifier's gain in frame macro-F1 over SpecAugment alone on the two
+    hardest speakers (:ref:`results <results_frames>`), so
     :class:`skcnn.CNNFrameClassifier`'s ``augment='auto'`` includes it.
 
     Parameters

@@ -415,8 +415,9 @@ class BaseCNN(NeuralNet):
                 raise
 
     def _set_mode(self, training):
-        # skorch walks the module tree to set the mode on every batch, ~5% of
-        # a small network's epoch; only switch when the mode changes
+        # skorch walks the module tree to set the mode on every batch, which
+        # shows in a small network's epoch (see the results page, 'Choices
+        # inside the code'); only switch when the mode changes
         for component in (self.module_, self.criterion_):
             if isinstance(component, torch.nn.Module) and component.training != training:
                 component.train(training)

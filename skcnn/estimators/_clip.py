@@ -225,8 +225,9 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         return threshold
 
     def _auto_augment(self, sample_ndim):
-        # measured on FSDD, CatMeows and synthetic sets (README, "Defaults,
-        # measured"); Mixup cost 3-4 points on FSDD's official split
+        # chosen on FSDD, CatMeows and synthetic sets; Mixup helped CatMeows
+        # but cost FSDD's official split, so it is left out (see the results
+        # page, 'How the defaults got there')
         if sample_ndim != 3:
             return None
         return Compose([SpecAugment(), TimeShift()])

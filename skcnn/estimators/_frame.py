@@ -121,18 +121,20 @@ activation, hidden_units
         Training never sees it, so it can be tuned without refitting
         (``set_params``). The default, 9 frames, is 144 ms at hop 128 and
         8 kHz (209 ms at hop 512 and 22.05 kHz): a run of a label shorter
-        than 5 frames inside another is voted away. Leaving each FSDD
-        speaker out it raised event F1 from 0.58 to 0.76 and frame macro-F1
-        from 0.739 to 0.749 in a screening run (``benchmarks/bench_frames.py sed``); for events
-        of a few frames (clicks) set it lower. A frame's label then
-        depends on ``median_filter // 2`` more frames on each side than
+        than 5 frames inside another is voted away. Unfiltered predictions
+        come in fragments, each of which counts as an event: leaving each
+        FSDD speaker out, the running median brought most of the default's
+        gain in event F1 and a little in frame macro-F1 (:ref:`results
+        <results_frames>`). For events of a few frames (clicks) set it
+        lower. A frame's label then depends on ``median_filter // 2`` more frames on each side than
         :func:`skcnn.inspection.describe` shows.
     class_weight, classes, threshold
         As in :class:`CNNClassifier`; class weights count per frame.
     augment : augmentation of :mod:`skcnn.augment`, 'auto' or None, default='auto'
         Applied to training batches only. 'auto' is ``Compose([SpecAugment(),
-        FrequencyWarp()])``, measured leaving each FSDD speaker out (see
-        ``benchmarks/bench_frames.py``): :class:`CNNClassifier`'s default
+        FrequencyWarp()])``, chosen leaving each FSDD speaker out (the warp
+        stands in for unseen speakers' voices; :ref:`results
+        <results_frames>`): :class:`CNNClassifier`'s default
         without its time shift, which would move the maps' frames away from
         their labels (:class:`~skcnn.augment.TimeShift` is refused for that
         reason). RandomGain, AddNoise and Mixup (frame label distributions
@@ -141,10 +143,10 @@ activation, hidden_units
         Every other parameter (``lr``, ``max_epochs``, ``batch_size``,
         ``early_stopping``, ``random_state``, ``device``, ``n_threads``, ...)
         as in :class:`CNNClassifier`, whose ``lr_schedule`` default
-        ('flat_cos') it shares: leaving each FSDD speaker out it raised the
-        mean frame macro-F1 from 0.740 to 0.771, on 5 of the 6 speakers
-        (``benchmarks/bench_frames.py``). Its ``weight_averaging='auto'``
-        averages nothing (unlike CNNClassifier's).
+        ('flat_cos') it shares: leaving each FSDD speaker out, the annealed
+        last epochs gained frame macro-F1 on five of the six held-out
+        speakers (:ref:`results <results_frames>`). Its
+        ``weight_averaging='auto'`` averages nothing (unlike CNNClassifier's).
 
     Attributes
     ----------
@@ -312,10 +314,10 @@ activation, hidden_units
                            classes=classes, **fit_params)
 
     def _auto_augment(self, sample_ndim):
-        # leaving each FSDD speaker out, frame macro-F1 0.740 (with median_filter=9)
-        # against 0.709 with neither, the worst speaker 0.626 against 0.590
-        # (benchmarks/bench_frames.py sed); Mixup on top cost 0.07-0.15 on the two
-        # hardest speakers
+        # leaving each FSDD speaker out: FrequencyWarp stands in for unseen
+        # speakers' voices and brought most of the gain over no augmentation,
+        # the worst speaker's too; Mixup on top lost on the two hardest
+        # speakers (see the results page, 'Frames and pixels')
         return Compose([SpecAugment(), FrequencyWarp()])
 
     def _check_hyperparameters(self):
@@ -614,9 +616,9 @@ class CNNMaskRegressor(RegressorMixin, BaseCNN):
         over frames per bin before the per-bin batch norm: the mask of a
         pixel depends on how far it stands above its clip's noise floor,
         which varies from clip to clip and lies beyond the U-Net's
-        receptive field (leaving each FSDD speaker out, median SI-SDR
-        improvement 11.0 dB against 9.9 dB with 'bin'; see
-        ``benchmarks/bench_frames.py``).
+        receptive field; with 'bin' the masks did not close where there is
+        only noise, and leaving each FSDD speaker out 'clip' separated
+        better (:ref:`results <results_frames>`).
     kernel_size, pooling, pool_size, dropout, batchnorm, activation
         As in :class:`CNNRegressor` (``kernel_size`` odd; every convolution
         keeps its maps' size).

@@ -354,9 +354,8 @@ class ConstantQ:
         if self.device.type != "cpu":
             return self._transform(clips)
         # One intra-op thread: the many small ops per octave gain nothing from a
-        # second thread (bench_features, 3000 one-second clips: 2505-2523 clips/s
-        # on two threads, 1851-2632 on one) and stall when the other core is
-        # busy (164 against 2062 clips/s, same load).
+        # second thread on an idle machine and stall when the other core is
+        # busy (see the results page, 'Choices inside the code').
         with _dsp._one_thread():
             return self._transform(clips)
 

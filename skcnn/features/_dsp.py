@@ -269,8 +269,9 @@ class BandedProduct:
     products are slower than the dense one at these sizes, hence this: the
     columns (filters) are taken in groups of ``group``, and each group is one
     dense product over only the rows where the group is nonzero. Groups of 16
-    were the fastest of 8-24 on both sets of ``benchmarks/bench_features.py``
-    (smaller groups pay torch's per-call overhead, larger ones the zeros).
+    sit between torch's per-call overhead, which smaller groups pay more
+    often, and the zeros that larger ones multiply (see the results page,
+    'Choices inside the code').
     Dropping exact zeros changes the sums only by float32 rounding (BLAS
     blocks the shorter sums differently), and each group is a
     :func:`_frames_matmul`, so a clip's result does not depend on its batch.
@@ -352,8 +353,9 @@ def _frames_matmul(maps, matrix_t):
 def _one_thread():
     """torch on one intra-op thread inside the block (process-wide, restored).
 
-    For small per-clip products the threads only add synchronisation: on 2
-    cores with another process busy, 128 GEMMs of (63 x 72) @ (72 x 24) took
-    20 ms on 2 threads and 3 ms on one.
+    For small per-clip products the threads only add synchronisation, and
+    when another process holds a core each product waits for the
+    descheduled thread, several times the product's own cost (see the
+    results page, 'Choices inside the code').
     """
     return torch_threads(1)

@@ -234,8 +234,9 @@ class CNN(nn.Module):
     def forward(self, X):
         if X.dim() == 4:
             # oneDNN's channels-last (NHWC) convolutions, batch norms and
-            # poolings run 2-3x faster on the CPU than NCHW ones for the
-            # large early maps of spectrograms (benchmarks/bench_training.py)
+            # poolings run faster on the CPU than NCHW ones for the large
+            # early maps of spectrograms (see the results page, 'Choices
+            # inside the code')
             X = X.contiguous(memory_format=torch.channels_last)
         return self.head(self.features(X))
 

@@ -14,9 +14,9 @@ time comes from a stack of dilated 1-D convolutions over the frames
 (``time_context`` layers of kernel 3, dilations 1, 2, 4, ...: 2 ** (k + 1) -
 2 more frames for k layers), as in temporal convolutional networks (Bai et
 al., 2018), at the cost of the 2-D maps'. Pooling frames too and
-interpolating them back, tried first, halved a training step's time (0.20
-against 0.42 s for a batch of 32 maps of 40 x 188, one thread) but blurred
-event boundaries by the pooled step, and its receptive field then depends on
+interpolating them back, tried first, made a training step faster (less
+to compute on the pooled maps; see the results page, 'Pooled frames') but
+blurred event boundaries by the pooled step, and its receptive field then depends on
 a frame's position within a pooled cell; it was dropped.
 
 MaskCNN is a small U-Net (Ronneberger et al., 2015; for spectrogram masks
@@ -50,8 +50,9 @@ FRAME_NETWORK_DEFAULTS = {
 #: The mask network's knobs and defaults: encoder widths of the U-Net
 #: (the decoder mirrors them), pooled by 2 on both axes between levels.
 MASK_NETWORK_DEFAULTS = {
-    # each clip against its own background: +1.1 dB median SI-SDRi over 'bin'
-    # leaving each FSDD speaker out (benchmarks/bench_frames.py separation)
+    # each clip against its own background, which lies beyond the U-Net's
+    # receptive field: better masks than 'bin' leaving each FSDD speaker out
+    # (see the results page, 'Frames and pixels')
     "input_norm": "clip",
     "n_filters": (16, 32, 64),
     "kernel_size": NETWORK_DEFAULTS["kernel_size"],

@@ -236,7 +236,7 @@ class InputNorm(BatchNorm1d):
     network whose receptive field is short next to the clip still sees
     how loud the background is. It is cepstral mean normalisation made
     robust to the foreground, and it pays off where that level varies from
-    clip to clip (separation: see ``benchmarks/bench_frames.py``). For 1-D
+    clip to clip (separation: :ref:`results <results_frames>`). For 1-D
     inputs ``(n, channels, length)`` every option is per channel ('clip'
     subtracts the median over the length).
 
