@@ -10,7 +10,7 @@ Public names are importable from ``skcnn`` directly. They are loaded lazily
 
 import importlib
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.2.0.dev0"
 
 # public name -> submodule that defines it
 _LAZY = {
