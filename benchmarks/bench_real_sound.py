@@ -73,7 +73,7 @@ fit per fold 174 s on FSDD's official split, 112-145 s leaving one speaker out,
 line's fit 129.6 s on one thread (74.8 s with ``--cnn '{"n_threads": 2}'``). With
 weight averaging (the third version's default), on a slower day: 142.1 s on one
 thread, 85.6 s on two, 146.0 s on one without averaging. The table of accuracies
-is in the README ("Defaults, measured").
+is on the docs' results page (``docs/results.rst``, "Defaults, measured").
 
 Usage::
 

@@ -13,7 +13,7 @@ Timed, each ``--repeats`` times (median reported; runs interleaved):
 - ``n_jobs=1``, no cache: every fit recomputes the front end;
 - ``n_jobs=2``, no cache: two loky workers, each with ``cpu_count // 2``
   torch threads (the estimators' default ``n_threads=None``; see
-  ``docs/scaling.md``), against 2 torch threads for ``n_jobs=1``; the
+  the user guide's scaling page, ``docs/user_guide/scaling.rst``), against 2 torch threads for ``n_jobs=1``; the
   worker pool is started just before timing;
 - ``n_jobs=2`` with ``Pipeline(memory=joblib.Memory(...))`` and a cold cache
   (a fresh directory per run): the front end of each fold's training part is
