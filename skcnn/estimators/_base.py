@@ -316,8 +316,9 @@ class BaseCNN(NeuralNet):
         if self.global_pool is None or self.module is not None:
             return False
         # pooled over its spatial axes: any length, but a per-bin input norm
-        # fixes the number of bins
-        fixed = 2 if self.input_norm in PER_BIN_NORMS and len(fitted) == 3 else 1
+        # or pooling over time only ('time') fixes the number of bins
+        fixed = 2 if len(fitted) == 3 and (
+            self.input_norm in PER_BIN_NORMS or self.global_pool == "time") else 1
         return len(shape) == len(fitted) and shape[:fixed] == fitted[:fixed]
 
     def _validate_training_data(self, X, y, sample_weight, *, fresh, classes):

@@ -68,7 +68,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     them.
 
     Multi-label: given a 2-D 0/1 indicator ``y`` of shape (n_samples,
-    n_classes) (dense, or scipy.sparse as ``MLPClassifier`` takes it), the network has one sigmoid output per class and is
+    n_classes) (dense, or scipy.sparse as ``MLPClassifier`` takes it), the
+    network has one sigmoid output per class and is
     trained on the binary cross-entropy: the default criterion
     (``torch.nn.CrossEntropyLoss``) is then replaced by
     ``torch.nn.BCEWithLogitsLoss``, as ``criterion_`` shows (a criterion of

@@ -14,10 +14,11 @@ import scipy.sparse as sp
 import torch
 from scipy.ndimage import median_filter as running_median
 from sklearn.metrics import accuracy_score
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._classifier import CNNClassifier
 from ..modules._frame import FRAME_NETWORK_DEFAULTS, FrameCNN
+from ..modules._layers import FREQUENCY_POOLINGS
 from ._frames import FrameOutputMixin
 from ._base import CLASSIFIER_DEFAULTS
 from ..augment import Compose, FrequencyWarp, SpecAugment
@@ -140,6 +141,8 @@ activation, hidden_units
 
     _parameter_constraints = {
         **CNNClassifier._parameter_constraints,
+        # a frame network pools a frame's bins; 'time' would pool its frames away
+        "global_pool": [StrOptions(set(FREQUENCY_POOLINGS)), None],
         "time_context": [Interval(Integral, 0, None, closed="left")],
         "median_filter": [Interval(Integral, 1, None, closed="left")],
     }

@@ -10,11 +10,12 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
 from ._base import DEFAULTS
 from ..modules._frame import FRAME_NETWORK_DEFAULTS, FrameCNN
+from ..modules._layers import FREQUENCY_POOLINGS
 from ._frames import FrameOutputMixin, element_r2
 from ._regressor import CNNRegressor
 
@@ -83,6 +84,8 @@ batchnorm, activation, global_pool, hidden_units, time_context
 
     _parameter_constraints = {
         **CNNRegressor._parameter_constraints,
+        # a frame network pools a frame's bins; 'time' would pool its frames away
+        "global_pool": [StrOptions(set(FREQUENCY_POOLINGS)), None],
         "time_context": [Interval(Integral, 0, None, closed="left")],
     }
 
