@@ -104,3 +104,14 @@ def test_describe_time_pooling_keeps_each_bins_field():
     rows = describe_module(net, (1, 13, 20)).rows
     assert rows[1]["rf_frames"] == 20 and rows[1]["rf_bins"] == 3  # the frames only
     assert rows[2]["rf_frames"] == 20 and rows[2]["rf_bins"] == 13  # the dense layer: all
+
+
+def test_the_regressor_keeps_the_frequency_axis_by_default_and_the_classifier_pools():
+    # a regressor's target is often a position in frequency (a pitch), which
+    # 'avgmax' averages away (benchmarks/bench_regressor_pool.py)
+    assert CNNRegressor().global_pool is None
+    assert CNNClassifier().global_pool == "avgmax"
+    X = np.zeros((4, 1, 16, 8), np.float32)
+    reg, clf = CNNRegressor(n_filters=(4,)), CNNClassifier(n_filters=(4,))
+    assert reg.build_module(X.shape[1:], 1).head[0].in_features == 4 * 8 * 4  # every bin
+    assert clf.build_module(X.shape[1:], 2).head[0].in_features == 4  # one per channel

@@ -58,7 +58,8 @@ from ._session import training_session
 from ..modules._cnn import CNN, NETWORK_DEFAULTS, LeNet5
 
 __all__ = [
-    "AUTO_WEIGHT_AVERAGING", "BaseCNN", "CLASSIFIER_DEFAULTS", "DEFAULTS", "unreduced_losses",
+    "AUTO_WEIGHT_AVERAGING", "BaseCNN", "CLASSIFIER_DEFAULTS", "DEFAULTS", "REGRESSOR_DEFAULTS",
+    "unreduced_losses",
 ]
 
 #: Every default of the estimators' shared parameters, written once: the
@@ -97,6 +98,14 @@ DEFAULTS = {
 #: 0.740 -> 0.771 leaving each speaker out). The regressors and the mask
 #: regressor keep 'constant', the rate their benchmarks were measured with.
 CLASSIFIER_DEFAULTS = {**DEFAULTS, "lr_schedule": "flat_cos"}
+
+#: The regressor's defaults: :data:`DEFAULTS` with the last maps flattened
+#: (``global_pool=None``). A value read from a sound is often a position on
+#: the frequency axis (a pitch), which pooling over frequency ('avgmax')
+#: averages away; flattening won or tied on every regression set of
+#: ``benchmarks/bench_regressor_pool.py`` (results: docs/results), pooling
+#: over time only ('time') did not. The classifier keeps 'avgmax'.
+REGRESSOR_DEFAULTS = {**DEFAULTS, "global_pool": None}
 
 #: What ``weight_averaging='auto'`` averages for :class:`skcnn.CNNClassifier`
 #: (the share of each training call's last epochs) when early stopping is

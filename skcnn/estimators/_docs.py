@@ -4,10 +4,11 @@ Defaults are read from :data:`skcnn.estimators._base.DEFAULTS` (the classifier's
 :data:`skcnn.estimators._base.CLASSIFIER_DEFAULTS`), where they are written once.
 """
 
-from ._base import AUTO_WEIGHT_AVERAGING, CLASSIFIER_DEFAULTS, DEFAULTS
+from ._base import AUTO_WEIGHT_AVERAGING, CLASSIFIER_DEFAULTS, DEFAULTS, REGRESSOR_DEFAULTS
 from ._callbacks import FLAT_SHARE
 
-__all__ = ["ATTRIBUTES_DOC", "CLASSIFIER_PARAMETERS_DOC", "PARAMETERS_DOC"]
+__all__ = ["ATTRIBUTES_DOC", "CLASSIFIER_PARAMETERS_DOC", "PARAMETERS_DOC",
+           "REGRESSOR_PARAMETERS_DOC"]
 
 
 def _parameters_doc(D):
@@ -186,6 +187,7 @@ default={D['activation']!r}
 
 PARAMETERS_DOC = _parameters_doc(DEFAULTS)
 CLASSIFIER_PARAMETERS_DOC = _parameters_doc(CLASSIFIER_DEFAULTS)
+REGRESSOR_PARAMETERS_DOC = _parameters_doc(REGRESSOR_DEFAULTS)
 
 ATTRIBUTES_DOC = """
     input_shape_ : tuple of int

@@ -3,7 +3,7 @@
 It adds to :class:`skcnn.estimators._base.BaseCNN` only the encoding of its targets and
 its prediction method, as skorch's ``NeuralNetRegressor`` does for
 ``NeuralNet``; its signature repeats the shared one, whose defaults are
-written once in :data:`skcnn.estimators._base.DEFAULTS`.
+written once in :data:`skcnn.estimators._base.REGRESSOR_DEFAULTS`.
 """
 
 import numpy as np
@@ -11,10 +11,10 @@ import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_array
 
-from ._base import DEFAULTS, BaseCNN
-from ._docs import ATTRIBUTES_DOC, PARAMETERS_DOC
+from ._base import REGRESSOR_DEFAULTS, BaseCNN
+from ._docs import ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC
 
-D = DEFAULTS
+D = REGRESSOR_DEFAULTS
 
 __all__ = ["CNNRegressor"]
 
@@ -27,8 +27,15 @@ class CNNRegressor(RegressorMixin, BaseCNN):
     output layer of one unit per target, trained with Adam on the mean
     squared error. Targets are float32 internally; a 1-D ``y`` predicts
     1-D, a 2-D ``y`` predicts 2-D.
+
+    By default (``global_pool=None``) the last maps are flattened into the
+    dense layers: a value such as a pitch is a position on the frequency
+    axis, which pooling over frequency averages away. The network then
+    takes inputs of the fitted shape only; ``global_pool='time'`` keeps the
+    frequency axis and takes clips of any length, ``'avgmax'`` (the
+    classifier's default) pools both axes.
 """
-        + PARAMETERS_DOC
+        + REGRESSOR_PARAMETERS_DOC
         + """
     Attributes
     ----------"""
