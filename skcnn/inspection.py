@@ -254,6 +254,8 @@ def describe_module(module, input_shape, *, features=None):
         elif isinstance(layer, FrequencyPool):
             # a per-frame network: every bin, then 1-D layers over the frames
             rf[0], axes = full[0], [ndim - 1]
+        elif isinstance(layer, GlobalPool) and layer.mode == "time":
+            rf[-1] = full[-1]  # pooled over the frames only: each bin keeps its field
         elif isinstance(layer, _GLOBAL):
             rf = list(full)
         n_params = 0 if id(layer) in seen else sum(p.numel() for p in layer.parameters())

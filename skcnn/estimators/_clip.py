@@ -301,6 +301,14 @@ class CNNRegressor(RegressorMixin, BaseCNN):
     output layer of one unit per target, trained with Adam on the mean
     squared error. Targets are float32 internally; a 1-D ``y`` predicts
     1-D, a 2-D ``y`` predicts 2-D.
+
+    By default (``global_pool=None``) the last maps are flattened into the
+    dense layers: a value such as a pitch is a position on the frequency
+    axis, which pooling over frequency averages away (flattening won or
+    tied on every regression set, :ref:`results <results_regressor_pool>`).
+    The network then takes inputs of the fitted shape only;
+    ``global_pool='time'`` keeps the frequency axis and takes clips of any
+    length, ``'avgmax'`` (the classifier's default) pools both axes.
 """
         + "<shared parameters>"
         + """
@@ -343,7 +351,7 @@ class CNNRegressor(RegressorMixin, BaseCNN):
         dropout=0.0,
         batchnorm=True,
         activation="relu",
-        global_pool="avgmax",
+        global_pool=None,
         hidden_units=(128,),
         architecture="cnn",
         lr=1e-3,

@@ -55,7 +55,7 @@ default={D['activation']!r}
         Activation after each convolution and hidden dense layer. Layers
         followed by ReLU-family activations get He (Kaiming) normal weights,
         the others Glorot uniform (see :mod:`skcnn.modules`).
-    global_pool : {{'avg', 'max', 'avgmax'}} or None, default={D['global_pool']!r}
+    global_pool : {{'avg', 'max', 'avgmax', 'time'}} or None, default={D['global_pool']!r}
         None flattens the last maps into the dense layers, so the network
         takes inputs of the fitted shape only. 'avg', 'max' or 'avgmax'
         pool each channel to one number, so the parameter count does not
@@ -64,8 +64,10 @@ default={D['activation']!r}
         frequency and time together; 'avgmax' first averages over the
         frequency bins, then adds the maximum and the mean over the frames
         (:class:`skcnn.modules.GlobalPool`). Pooling over frequency drops
-        where on the frequency axis a pattern was: for targets that are a
-        position there (a pitch), use None.
+        where on the frequency axis a pattern was. 'time' adds the maximum
+        and the mean over the frames only, one number per channel and bin:
+        it keeps that position (a pitch) and still takes inputs of any
+        length, with the fitted number of bins.
     hidden_units : tuple of int, default={D['hidden_units']}
         Width of each dense layer after flattening.
     architecture : {{'cnn', 'lenet5'}}, default={D['architecture']!r}

@@ -30,6 +30,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..augment import Compose, FrequencyWarp, SpecAugment
+from ..modules._layers import FREQUENCY_POOLINGS
 from ._base import BaseCNN
 from ._data import TensorBatchIterator, TensorDataset
 from ._grids import FRAME, PIXEL, check_y_shape_early
@@ -38,8 +39,12 @@ from ._targets import Labels, Values
 
 __all__ = ["CNNFrameClassifier", "CNNFrameRegressor", "CNNMaskRegressor"]
 
-_FRAME_NETWORK = {k: v for k, v in NETWORK_CONSTRAINTS.items()
-                  if k not in ("stride", "padding", "architecture")}
+_FRAME_NETWORK = {
+    **{k: v for k, v in NETWORK_CONSTRAINTS.items()
+       if k not in ("stride", "padding", "architecture")},
+    # a frame network pools a frame's bins; 'time' would pool its frames away
+    "global_pool": [StrOptions(set(FREQUENCY_POOLINGS)), None],
+}
 _MASK_NETWORK = {k: v for k, v in _FRAME_NETWORK.items()
                  if k not in ("global_pool", "hidden_units")}
 _TIME_CONTEXT = [Interval(Integral, 0, None, closed="left")]

@@ -71,11 +71,12 @@ class ClipGrid:
 
     def accepts_shape(self, est, shape, fitted):
         """Whether a network fitted on samples of ``fitted`` takes ``shape`` too:
-        pooled over its spatial axes, any length, but a per-bin input norm
-        fixes the number of bins."""
+        pooled over its spatial axes, any length, but a per-bin input norm or
+        pooling over time only ('time') fixes the number of bins."""
         if est.global_pool is None or est.module is not None:
             return False
-        fixed = 2 if est.input_norm in PER_BIN_NORMS and len(fitted) == 3 else 1
+        fixed = 2 if len(fitted) == 3 and (
+            est.input_norm in PER_BIN_NORMS or est.global_pool == "time") else 1
         return len(shape) == len(fitted) and shape[:fixed] == fitted[:fixed]
 
     def dense_targets(self, est, y):

@@ -33,9 +33,8 @@ import torch
 from torch import nn
 
 from ._layers import (
-    NETWORK_DEFAULTS, BatchNorm1d,
-    BatchNorm2d, GlobalPool, InputNorm, _activation, _as_tuple, _check_block_params, _check_input_shape, _conv_padding,
-    _init_weights,
+    NETWORK_DEFAULTS, BatchNorm1d, BatchNorm2d, GlobalPool, InputNorm, _activation, _as_tuple,
+    _check_block_params, _check_input_shape, _conv_padding, _init_weights,
 )
 
 __all__ = ["CNN", "LeNet5"]
@@ -85,13 +84,15 @@ class CNN(nn.Module):
         Whether to add batch normalisation after each convolution.
     activation : str, default='relu'
         One of 'relu', 'leaky_relu', 'elu', 'gelu', 'tanh', 'sigmoid'.
-    global_pool : {'avg', 'max', 'avgmax'} or None, default='avgmax'
+    global_pool : {'avg', 'max', 'avgmax', 'time'} or None, default='avgmax'
         None flattens the last maps, so the dense head grows with the input
         size and the network takes inputs of one size only. 'avg', 'max' or
         'avgmax' pool each channel to one value (see :class:`GlobalPool`):
         the parameter count no longer depends on the input size and the
         network accepts inputs of any size at least as large as its blocks
-        need (a model trained on 3 s clips predicts 5 s clips).
+        need (a model trained on 3 s clips predicts 5 s clips). 'time'
+        pools 2-D maps over their frames only, one value per channel and
+        bin: inputs of any length, with the fitted number of bins.
     hidden_units : tuple of int, default=(128,)
         Width of each dense layer between the flattened maps and the output.
 
@@ -216,7 +217,8 @@ class CNN(nn.Module):
             n_in = channels * math.prod(spatial)
         else:
             layers.append(GlobalPool(self.global_pool))
-            n_in = channels
+            # 'time' keeps the bins of 2-D maps
+            n_in = channels * (spatial[0] if self.global_pool == "time" and ndim == 2 else 1)
 
         head = []
         for units in self.hidden_units:

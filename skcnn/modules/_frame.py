@@ -31,8 +31,8 @@ from torch import nn
 from torch.nn import functional
 
 from ._layers import (
-    GLOBAL_POOLINGS, NETWORK_DEFAULTS, BatchNorm1d, BatchNorm2d, InputNorm, _activation, _as_tuple, _check_block_params,
-    _init_weights,
+    FREQUENCY_POOLINGS, NETWORK_DEFAULTS, BatchNorm1d, BatchNorm2d, InputNorm, _activation,
+    _as_tuple, _check_block_params, _init_weights,
 )
 
 __all__ = ["FrameCNN", "MaskCNN", "FRAME_NETWORK_DEFAULTS", "MASK_NETWORK_DEFAULTS"]
@@ -103,10 +103,10 @@ class FrequencyPool(nn.Module):
 
     def __init__(self, mode):
         super().__init__()
-        if mode is not None and mode not in GLOBAL_POOLINGS:
+        if mode is not None and mode not in FREQUENCY_POOLINGS:
             raise ValueError(
                 f"global_pool={mode!r} is not supported; use one of "
-                f"{list(GLOBAL_POOLINGS)} or None"
+                f"{list(FREQUENCY_POOLINGS)} or None"
             )
         self.mode = mode
 

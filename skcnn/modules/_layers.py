@@ -13,8 +13,9 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "GlobalPool", "InputNorm", "ACTIVATIONS", "POOLINGS", "GLOBAL_POOLINGS",
-           "INPUT_NORMS", "NETWORK_DEFAULTS", "PER_BIN_NORMS"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "GlobalPool", "InputNorm", "ACTIVATIONS", "POOLINGS",
+           "GLOBAL_POOLINGS", "FREQUENCY_POOLINGS", "INPUT_NORMS", "NETWORK_DEFAULTS",
+           "PER_BIN_NORMS"]
 
 #: The configurable network's knobs and their defaults, written once: the
 #: :class:`~skcnn.modules.CNN` signature, the estimators' signatures and their docstrings
@@ -43,7 +44,9 @@ ACTIVATIONS = {
     "sigmoid": nn.Sigmoid,
 }
 POOLINGS = ("max", "avg")
-GLOBAL_POOLINGS = ("avg", "max", "avgmax")
+GLOBAL_POOLINGS = ("avg", "max", "avgmax", "time")
+#: what a per-frame network's ``global_pool`` pools over the bins (it keeps the frames)
+FREQUENCY_POOLINGS = ("avg", "max", "avgmax")
 INPUT_NORMS = ("bin", "channel", "clip")
 #: the input norms with statistics per (channel, bin): they fix the number of bins
 PER_BIN_NORMS = ("bin", "clip")
@@ -120,18 +123,22 @@ def _check_input_shape(input_shape):
 
 
 class GlobalPool(nn.Module):
-    """Pool every map of a block to one number, whatever its size.
+    """Pool every map of a block over time (and frequency), whatever its length.
 
     For 2-D maps ``(n, channels, n_bins, n_frames)``: 'avg' averages and
     'max' takes the maximum over bins and frames together; 'avgmax' first
     averages over the bins (frequency), then adds the maximum and the mean
     over the frames (time), as in PANNs (Kong et al., 2020), so that a loud
-    short event and a long quiet one both register. For 1-D maps ``(n,
-    channels, length)`` the same holds with the length as time.
+    short event and a long quiet one both register. 'time' adds the maximum
+    and the mean over the frames only and keeps the bins: ``channels *
+    n_bins`` features, so a pattern's place in frequency (a pitch) stays
+    readable while clips of any length still give the same features. For 1-D
+    maps ``(n, channels, length)`` the length is time ('avgmax' and 'time'
+    agree).
 
     Parameters
     ----------
-    mode : {'avg', 'max', 'avgmax'}
+    mode : {'avg', 'max', 'avgmax', 'time'}
         How to pool.
 
     Examples
@@ -139,6 +146,8 @@ class GlobalPool(nn.Module):
     >>> import torch
     >>> GlobalPool("avgmax")(torch.ones(2, 8, 5, 7)).shape
     torch.Size([2, 8])
+    >>> GlobalPool("time")(torch.ones(2, 8, 5, 7)).shape
+    torch.Size([2, 40])
     """
 
     def __init__(self, mode):
@@ -155,6 +164,8 @@ class GlobalPool(nn.Module):
             return X.flatten(2).mean(dim=2)
         if self.mode == "max":
             return X.flatten(2).amax(dim=2)
+        if self.mode == "time":
+            return (X.amax(dim=-1) + X.mean(dim=-1)).flatten(1)
         if X.dim() == 4:
             X = X.mean(dim=2)  # frequency first
         return X.amax(dim=2) + X.mean(dim=2)

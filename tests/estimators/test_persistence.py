@@ -15,16 +15,17 @@ from skcnn import CNNClassifier, CNNFrameClassifier, CNNRegressor
 DATA = Path(__file__).resolve().parents[1] / "data" / "weights"
 
 CASES = {
-    "classifier": (CNNClassifier, "predict_proba"),
-    "regressor": (CNNRegressor, "predict"),
-    "frame_classifier": (CNNFrameClassifier, "predict_proba"),
+    "classifier": (CNNClassifier, "predict_proba", {}),
+    # written when the regressor's default global_pool was 'avgmax'
+    "regressor": (CNNRegressor, "predict", {"global_pool": "avgmax"}),
+    "frame_classifier": (CNNFrameClassifier, "predict_proba", {}),
 }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_old_weights_file_loads_and_predicts_as_it_did(name):
-    cls, method = CASES[name]
+    cls, method, params = CASES[name]
     X = np.load(DATA / "inputs.npy")
     expected = np.asarray(json.loads((DATA / "expected.json").read_text())[name])
-    est = cls(n_filters=(4,)).load_weights(DATA / f"{name}.pt")
+    est = cls(n_filters=(4,), **params).load_weights(DATA / f"{name}.pt")
     np.testing.assert_allclose(getattr(est, method)(X), expected, rtol=1e-5, atol=1e-6)
