@@ -96,6 +96,9 @@ def test_example_is_a_gallery_script(name):
     assert "SKCNN_EXAMPLES_SMOKE" in source or name == "receptive_field.py"
 
 
+# a few clips and epochs, but each script trains: 10-60 s apiece on 2 cores, so the
+# fast subset (-m "not slow") leaves them to the full run, which CI makes
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_example_runs_in_smoke_mode(name, tmp_path, request):
     data, summaries, files = CASES[name]
