@@ -11,13 +11,13 @@ from numbers import Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
 
+from ..utils._private import Interval, StrOptions
 from ._base import AUTO_WEIGHT_AVERAGING, CLASSIFIER_DEFAULTS, BaseCNN
 from ..augment import Compose, SpecAugment, TimeShift
 from ._docs import ATTRIBUTES_DOC, CLASSIFIER_PARAMETERS_DOC

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from scipy.ndimage import median_filter as running_median
 from sklearn.metrics import accuracy_score
-from sklearn.utils._param_validation import Interval
 
+from ..utils._private import Interval
 from ._classifier import CNNClassifier
 from ..modules._frame import FRAME_NETWORK_DEFAULTS, FrameCNN
 from ._frames import FrameOutputMixin

@@ -10,9 +10,9 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
+from ..utils._private import Interval
 from ._base import DEFAULTS
 from ..modules._frame import FRAME_NETWORK_DEFAULTS, FrameCNN
 from ._frames import FrameOutputMixin, element_r2

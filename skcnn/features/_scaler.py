@@ -8,9 +8,10 @@ fold, so no statistic of a test fold leaks into training.
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils._private import Interval, StrOptions, _fit_context
 
 __all__ = ["SpectrogramScaler"]
 
