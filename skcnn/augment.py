@@ -31,7 +31,8 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+
+from .utils._private import Interval, StrOptions, validate_parameter_constraints
 
 __all__ = ["Augmentation", "SpecAugment", "FrequencyWarp", "TimeShift", "RandomGain",
            "AddNoise", "Mixup", "Compose"]

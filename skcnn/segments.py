@@ -20,19 +20,14 @@ from sklearn.base import (
     ClassifierMixin,
     MetaEstimatorMixin,
     RegressorMixin,
-    _fit_context,
     clone,
 )
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.metadata_routing import _routing_enabled
+from sklearn import get_config
+from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
-    _is_arraylike,
-    _num_samples,
     check_array,
     check_is_fitted,
     column_or_1d,
@@ -40,6 +35,16 @@ from sklearn.utils.validation import (
 )
 
 from .features._audio import check_recordings
+from .utils._private import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    _is_arraylike,
+    _num_samples,
+    _safe_indexing,
+)
 
 __all__ = ["SegmentClassifier", "SegmentRegressor"]
 
@@ -182,7 +187,7 @@ class _BaseSegments(MetaEstimatorMixin, BaseEstimator):
 
     def _weight_key(self):
         """The fit parameter of the estimator that takes the segments' weights."""
-        if _routing_enabled():  # the estimator's own requests route it (set_fit_request)
+        if get_config()["enable_metadata_routing"]:  # the estimator's requests route it
             return "sample_weight"
         if isinstance(self.estimator, Pipeline):
             name, final = self.estimator.steps[-1]

@@ -6,6 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# tests/data holds fixtures, not tests: --doctest-modules would import (run) its scripts,
+# e.g. weights/make_fixtures.py, which rewrites the weights files it is meant to have written once.
+collect_ignore_glob = ["data/*"]
+
 FSDD_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
 # CatMeows, one folder per context (CC BY 4.0); never copied into the repository
 CATMEOWS_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "catmeows"

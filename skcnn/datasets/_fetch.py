@@ -7,20 +7,27 @@ nothing of skcnn. :func:`get_data_home` is public through
 A fetcher downloads an archive into a temporary folder beside the cache,
 extracts and verifies the recordings it expects there, and only then renames
 the folder into place, so the cache holds a complete, verified copy or
-nothing: :func:`_fetch_into` does that for any archive and extractor.
+nothing: :func:`_fetch_into` does that for any archive and extractor. The
+download itself is pooch's (retries, progress bar, the archive's hash when
+one is known); ``file://`` URLs, which pooch's downloaders refuse, are copied
+by :func:`_file_downloader`.
 """
 
 import hashlib
 import http.client
+import logging
 import os
 import shutil
 import tempfile
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
+from contextlib import contextmanager
 from importlib import resources
 from numbers import Real
 from pathlib import Path, PurePosixPath
+
+import pooch
 
 __all__ = ["get_data_home"]
 
@@ -82,29 +89,62 @@ def _check_fetch_params(url, timeout):
         raise ValueError(f"url={url!r} must be an http://, https:// or file:// URL")
 
 
-def _download(url, destination, timeout, verbose, desc="Downloading"):
-    """Stream ``url`` into the file ``destination``; raise OSError if incomplete."""
-    with urllib.request.urlopen(url, timeout=timeout) as response, open(destination, "wb") as out:
-        expected = response.headers.get("Content-Length") if response.headers else None
-        expected = int(expected) if expected and expected.isdigit() else None
-        bar = None
-        if verbose:
-            try:
-                from tqdm.auto import tqdm
+#: Further tries of a download that failed on the network (pooch waits 1 s, 2 s, ... between).
+_RETRIES = 1
 
-                bar = tqdm(total=expected, unit="B", unit_scale=True, desc=desc)
-            except ImportError:  # pragma: no cover
-                pass
-        received = 0
-        while chunk := response.read(1 << 16):
-            out.write(chunk)
-            received += len(chunk)
-            if bar is not None:
-                bar.update(len(chunk))
-        if bar is not None:
-            bar.close()
-    if expected is not None and received != expected:
-        raise OSError(f"download from {url} stopped after {received} of {expected} bytes")
+
+def _file_downloader(url, output_file, pooch=None):
+    """Copy a ``file://`` URL's file to ``output_file``: a downloader for pooch.
+
+    pooch's own downloaders take HTTP(S), FTP, SFTP and DOI URLs only; this one
+    has their signature ``(url, output_file, pooch)``, so that a local archive
+    (a mirror, or the tests' archives) goes through the same fetch.
+    ``output_file`` is a path or an open binary file.
+    """
+    path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+    try:
+        source = open(path, "rb")
+    except OSError as exc:
+        raise OSError(f"cannot read the file {str(path)!r} of {url}: {exc.strerror}") from exc
+    with source:
+        if hasattr(output_file, "write"):
+            shutil.copyfileobj(source, output_file)
+        else:
+            with open(output_file, "wb") as out:
+                shutil.copyfileobj(source, out)
+
+
+@contextmanager
+def _pooch_log(verbose):
+    """pooch's logger at INFO (what it downloads where) if ``verbose``, else WARNING."""
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _download(url, destination, timeout, verbose, known_hash=None):
+    """Download ``url`` to the file ``destination`` with pooch; raise if incomplete.
+
+    pooch retries a failed download :data:`_RETRIES` times, checks the archive
+    against ``known_hash`` (``"sha256:<hex>"`` or another of pooch's forms;
+    None checks nothing) and shows a progress bar if ``verbose``. ``file://``
+    URLs go through :func:`_file_downloader`.
+    """
+    destination = Path(destination)
+    if urllib.parse.urlsplit(url).scheme == "file":
+        downloader = _file_downloader
+    else:  # requests; an announced length not received raises (urllib3 enforces it)
+        downloader = pooch.HTTPDownloader(progressbar=bool(verbose), timeout=timeout)
+    fetcher = pooch.create(
+        path=destination.parent, base_url="", registry={destination.name: known_hash},
+        urls={destination.name: url}, retry_if_failed=_RETRIES,
+    )
+    with _pooch_log(verbose):
+        fetcher.fetch(destination.name, downloader=downloader)
 
 
 class _VerifiedWriter:
@@ -142,15 +182,17 @@ class _VerifiedWriter:
 
 def _fetch_into(
     target, *, url, archive_name, extract, corrupt_errors, dataset, local_hint, timeout,
-    verbose,
+    verbose, known_hash=None,
 ):
     """Download ``url``, ``extract(archive, folder)`` it, then rename the folder to ``target``.
 
-    ``extract`` fills the (new, empty) folder with verified recordings or
-    raises; an exception of ``corrupt_errors`` (or OSError) there means a bad
-    download. Everything is built in a temporary folder beside ``target``,
-    deleted whatever happens; ``target`` appears complete or not at all.
-    Messages name ``dataset`` and end with ``local_hint``.
+    The download is pooch's (:func:`_download`), checked against
+    ``known_hash`` when one is known. ``extract`` fills the (new, empty)
+    folder with verified recordings or raises; an exception of
+    ``corrupt_errors`` (or OSError) there means a bad download. Everything is
+    built in a temporary folder beside ``target``, deleted whatever happens;
+    ``target`` appears complete or not at all. Messages name ``dataset`` and
+    the URL, and end with ``local_hint``.
     """
     parent = Path(target).parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -158,8 +200,14 @@ def _fetch_into(
     try:
         archive = workdir / archive_name
         try:
-            _download(url, archive, timeout, verbose, desc=f"Downloading {dataset}")
-        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts: OSErrors
+            _download(url, archive, timeout, verbose, known_hash=known_hash)
+        except ValueError as exc:  # pooch: the archive does not match known_hash
+            raise OSError(
+                f"the download from {url} is corrupt or incomplete and was deleted: {exc} "
+                f"{local_hint}"
+            ) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            # requests' errors (connection, timeout, HTTP status, cut short) are OSErrors
             reason = getattr(exc, "reason", exc)
             raise OSError(
                 f"could not download {dataset} from {url}: {reason}. {local_hint}"

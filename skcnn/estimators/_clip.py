@@ -14,7 +14,7 @@ from numbers import Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from ..utils._private import Interval, StrOptions
 
 from ..augment import Compose, SpecAugment, TimeShift
 from ._base import AUTO_WEIGHT_AVERAGING, BaseCNN

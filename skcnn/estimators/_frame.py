@@ -27,7 +27,7 @@ import torch
 from scipy.ndimage import median_filter as running_median
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils._param_validation import Interval, StrOptions
+from ..utils._private import Interval, StrOptions
 
 from ..augment import Compose, FrequencyWarp, SpecAugment
 from ..modules._layers import FREQUENCY_POOLINGS

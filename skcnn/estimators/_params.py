@@ -13,12 +13,8 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import (
-    Interval,
-    StrOptions,
-    validate_parameter_constraints,
-)
 
+from ..utils._private import Interval, StrOptions, validate_parameter_constraints
 from ..augment import Augmentation
 from ..modules import ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS
 from ..utils._device import resolve_device

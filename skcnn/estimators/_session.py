@@ -16,6 +16,7 @@ from skorch.callbacks import EarlyStopping, EpochScoring
 
 from ._callbacks import WeightAveraging
 from ..utils._device import torch_threads
+from ..utils._private import clear_scoring_cache, forget_best_weights
 
 __all__ = ["training_session"]
 
@@ -75,10 +76,10 @@ def release_training_state(net):
         move_optimizer_state(net, to_params=False)
     for _, callback in getattr(net, "callbacks_", []):
         if isinstance(callback, EarlyStopping):
-            callback.best_model_weights_ = None
+            forget_best_weights(callback)
         if isinstance(callback, WeightAveraging):
             callback.average_ = None  # left by an interrupted call
         if isinstance(callback, EpochScoring):
-            callback.y_trues_, callback.y_preds_ = [], []
+            clear_scoring_cache(callback)
     if device.type == "cuda":
         torch.cuda.empty_cache()

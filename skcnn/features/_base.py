@@ -8,9 +8,9 @@ transformer build on it.
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, TransformerMixin
 
+from ..utils._private import Interval, _fit_context
 from ._audio import check_audio, to_float32
 
 __all__ = ["BaseFeatures"]

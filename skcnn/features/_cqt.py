@@ -6,8 +6,7 @@ the maths is in :mod:`skcnn.features._cqt_dsp`, imported when a transform runs.
 
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
+from ..utils._private import Interval, StrOptions
 from ._base import BaseFeatures
 from ._audio import check_positive_int
 

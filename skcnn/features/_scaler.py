@@ -6,9 +6,10 @@ fold, so no statistic of a test fold leaks into training.
 """
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils._private import StrOptions, _fit_context
 
 __all__ = ["SpectrogramScaler"]
 
@@ -16,9 +17,9 @@ __all__ = ["SpectrogramScaler"]
 def _scale(var, mean, n_samples):
     """Standard deviations, with 1 where the variance is indistinguishable from zero.
 
-    Follows :class:`sklearn.preprocessing.StandardScaler`
-    (``sklearn.preprocessing._data._is_constant_feature`` and
-    ``_handle_zeros_in_scale``): with float64 accumulators, a variance within
+    Follows :class:`sklearn.preprocessing.StandardScaler` (its helpers
+    ``_is_constant_feature`` and ``_handle_zeros_in_scale``, written here
+    anew rather than imported): with float64 accumulators, a variance within
     the error bound of the two-pass algorithm (Chan, Golub and LeVeque),
     ``n * eps * var + (n * mean * eps) ** 2``, is a constant feature, and a
     scale of 1 leaves it centred instead of dividing later data by ~0.

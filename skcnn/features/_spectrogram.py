@@ -13,8 +13,8 @@ from numbers import Integral, Real
 
 import librosa
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._private import Interval, StrOptions
 from ._base import BaseFeatures
 from ._audio import check_positive_int
 

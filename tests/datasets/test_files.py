@@ -682,6 +682,45 @@ def test_fetch_fsdd_unreachable_fails_fast(tmp_path):
     assert _leftovers(cache) == []
 
 
+def test_fetch_fsdd_checks_a_known_archive_hash(fsdd_sample_dir, tmp_path, fetch_checksums,
+                                               monkeypatch):
+    """With the archive's hash known, pooch checks it before anything is extracted."""
+    import skcnn.datasets._fsdd as fsdd_module
+
+    archive = _make_archive(tmp_path / "fsdd.tar.gz", fsdd_sample_dir)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(fsdd_module, "_FSDD_ARCHIVE_HASH", "sha256:" + "0" * 64)
+    with pytest.raises(OSError, match=r"download from file://.*fsdd\.tar\.gz is corrupt or "
+                       r"incomplete and was deleted.*does not match the known hash.*load_fsdd"):
+        fetch_fsdd(cache, url=archive.as_uri(), checksums=fetch_checksums)
+    assert _leftovers(cache) == []
+    monkeypatch.setattr(fsdd_module, "_FSDD_ARCHIVE_HASH", f"sha256:{digest}")
+    assert len(fetch_fsdd(cache, url=archive.as_uri(), checksums=fetch_checksums).data) == 4
+
+
+def test_fetch_fsdd_missing_local_archive_is_named(tmp_path):
+    missing = tmp_path / "nowhere" / "fsdd.tar.gz"
+    cache = tmp_path / "cache"
+    with pytest.raises(OSError, match=r"could not download FSDD from file://.*nowhere/fsdd\.tar"
+                       r"\.gz: cannot read the file .*nowhere.*load_fsdd"):
+        fetch_fsdd(cache, url=missing.as_uri())
+    assert _leftovers(cache) == []
+
+
+def test_file_downloader_has_poochs_signature(tmp_path):
+    """pooch's downloaders refuse file:// URLs; skcnn's takes a path or an open file."""
+    from skcnn.datasets._fetch import _file_downloader
+
+    source = tmp_path / "a b.bin"
+    source.write_bytes(b"\x00archive bytes")
+    _file_downloader(source.as_uri(), str(tmp_path / "copy.bin"), None)
+    assert (tmp_path / "copy.bin").read_bytes() == b"\x00archive bytes"
+    with open(tmp_path / "copy2.bin", "wb") as out:
+        _file_downloader(source.as_uri(), out, None)
+    assert (tmp_path / "copy2.bin").read_bytes() == b"\x00archive bytes"
+
+
 def test_fetch_fsdd_no_download(tmp_path):
     with pytest.raises(OSError, match=r"FSDD is not in the cache .*load_fsdd"):
         fetch_fsdd(tmp_path, download_if_missing=False)
