@@ -88,7 +88,7 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
         chunk = front_end.chunk_size(n_channels, n_samples)
         starts = range(0, n_clips, chunk)
         if self.verbose and len(starts) > 1:
-            from tqdm.auto import tqdm  # tqdm comes with skorch
+            from tqdm.auto import tqdm
 
             starts = tqdm(starts, desc=type(self).__name__, unit="chunk")
         for start in starts:
