@@ -40,6 +40,7 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.base import ClassifierMixin
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import unpack_data
@@ -58,8 +59,9 @@ from ._params import check_hyperparameters, check_sample_weight
 from ._data import TensorBatchIterator, TensorDataset
 from ..utils._device import torch_threads
 from ._session import training_session
+from ._targets import Labels
 
-__all__ = ["AUTO_WEIGHT_AVERAGING", "BaseCNN", "unreduced_losses"]
+__all__ = ["AUTO_WEIGHT_AVERAGING", "BaseCNN", "BaseClassifier", "unreduced_losses"]
 
 #: What ``weight_averaging='auto'`` averages for :class:`skcnn.CNNClassifier`
 #: (the share of each training call's last epochs) when early stopping is
@@ -724,3 +726,51 @@ class BaseCNN(NeuralNet):
         tags.input_tags.three_d_array = self._grid.per_clip
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+class BaseClassifier(ClassifierMixin, BaseCNN):
+    """What the classifiers share, per clip or per frame: labels as targets
+    (:class:`~skcnn.estimators._targets.Labels`), ``partial_fit`` with
+    ``classes`` and the multi-label ``threshold``."""
+
+    _target = Labels()
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
+        """Train for ``max_epochs`` more epochs without re-initialising.
+
+        The first call builds the network, as ``fit`` does.
+
+        Parameters
+        ----------
+        X : array-like
+            Training inputs, as in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Labels; each must be one of the classes (or an indicator matrix
+            with as many columns as in the first call).
+        classes : array-like of shape (n_classes,), default=None
+            Every class, for a first call whose ``y`` may not show them all
+            (later calls may repeat them). Must agree with the constructor's
+            ``classes`` when both are given.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+        **fit_params : dict
+            Passed to the module's ``forward``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._train(X, y, sample_weight, fresh=not self._is_fitted(),
+                           classes=classes, **fit_params)
+
+    def _check_threshold(self, n_classes):
+        threshold = np.asarray(self.threshold, dtype=np.float64)
+        if threshold.ndim > 1 or (threshold.ndim == 1 and len(threshold) != n_classes):
+            raise ValueError(
+                f"threshold has shape {threshold.shape}; expected one number or "
+                f"one per class ({n_classes},)"
+            )
+        if not ((threshold >= 0) & (threshold <= 1)).all():
+            raise ValueError(f"threshold={self.threshold!r} must lie in [0, 1]")
+        return threshold

@@ -13,22 +13,22 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import RegressorMixin
 from ..utils._private import Interval, StrOptions
 
 from ..augment import Compose, SpecAugment, TimeShift
-from ._base import AUTO_WEIGHT_AVERAGING, BaseCNN
+from ._base import AUTO_WEIGHT_AVERAGING, BaseClassifier, BaseCNN
 from ._data import TensorBatchIterator, TensorDataset
 from ._docs import documented
 from ._grids import CLIP
 from ._params import NETWORK_CONSTRAINTS, TRAINING_CONSTRAINTS
-from ._targets import Labels, Values
+from ._targets import Values
 
 __all__ = ["CNNClassifier", "CNNRegressor"]
 
 
 @documented
-class CNNClassifier(ClassifierMixin, BaseCNN):
+class CNNClassifier(BaseClassifier):
     __doc__ = (
         """Convolutional network classifier on skorch.
 
@@ -100,7 +100,6 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     """
     )
 
-    _target = Labels()
     _grid = CLIP
     _auto_weight_averaging = AUTO_WEIGHT_AVERAGING
     _parameter_constraints = {
@@ -183,46 +182,6 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         self.threshold = threshold
         self.random_state = random_state
         self.n_threads = n_threads
-
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
-        """Train for ``max_epochs`` more epochs without re-initialising.
-
-        The first call builds the network, as ``fit`` does.
-
-        Parameters
-        ----------
-        X : array-like
-            Training inputs, as in ``fit``.
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Labels; each must be one of the classes (or an indicator matrix
-            with as many columns as in the first call).
-        classes : array-like of shape (n_classes,), default=None
-            Every class, for a first call whose ``y`` may not show them all
-            (later calls may repeat them). Must agree with the constructor's
-            ``classes`` when both are given.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-        **fit_params : dict
-            Passed to the module's ``forward``.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._train(X, y, sample_weight, fresh=not self._is_fitted(),
-                           classes=classes, **fit_params)
-
-    def _check_threshold(self, n_classes):
-        threshold = np.asarray(self.threshold, dtype=np.float64)
-        if threshold.ndim > 1 or (threshold.ndim == 1 and len(threshold) != n_classes):
-            raise ValueError(
-                f"threshold has shape {threshold.shape}; expected one number or "
-                f"one per class ({n_classes},)"
-            )
-        if not ((threshold >= 0) & (threshold <= 1)).all():
-            raise ValueError(f"threshold={self.threshold!r} must lie in [0, 1]")
-        return threshold
 
     def _auto_augment(self, sample_ndim):
         # chosen on FSDD, CatMeows and synthetic sets; Mixup helped CatMeows

@@ -25,17 +25,17 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from scipy.ndimage import median_filter as running_median
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from ..utils._private import Interval, StrOptions
 
 from ..augment import Compose, FrequencyWarp, SpecAugment
 from ..modules._layers import FREQUENCY_POOLINGS
-from ._base import BaseCNN
+from ._base import BaseClassifier, BaseCNN
 from ._data import TensorBatchIterator, TensorDataset
 from ._grids import FRAME, PIXEL, check_y_shape_early
 from ._params import NETWORK_CONSTRAINTS, TRAINING_CONSTRAINTS
-from ._targets import Labels, Values
+from ._targets import Values
 
 __all__ = ["CNNFrameClassifier", "CNNFrameRegressor", "CNNMaskRegressor"]
 
@@ -72,7 +72,7 @@ def _values_score(est, X, y, sample_weight):
     return element_r2(y, est.predict(X), sample_weight)
 
 
-class CNNFrameClassifier(ClassifierMixin, BaseCNN):
+class CNNFrameClassifier(BaseClassifier):
     """Convolutional network that labels every frame of a spectrogram.
 
     For sound event detection (which digit, bird or machine sounds in each
@@ -184,7 +184,6 @@ activation, hidden_units
     True
     """
 
-    _target = Labels()
     _grid = FRAME
     _parameter_constraints = {
         **_FRAME_NETWORK,
@@ -289,35 +288,6 @@ activation, hidden_units
         """
         return super().fit(X, y, sample_weight=sample_weight, **fit_params)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
-        """Train for ``max_epochs`` more epochs without re-initialising.
-
-        The first call builds the network, as ``fit`` does.
-
-        Parameters
-        ----------
-        X : array-like
-            Training inputs, as in ``fit``.
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Labels; each must be one of the classes (or an indicator matrix
-            with as many columns as in the first call).
-        classes : array-like of shape (n_classes,), default=None
-            Every class, for a first call whose ``y`` may not show them all
-            (later calls may repeat them). Must agree with the constructor's
-            ``classes`` when both are given.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-        **fit_params : dict
-            Passed to the module's ``forward``.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._train(X, y, sample_weight, fresh=not self._is_fitted(),
-                           classes=classes, **fit_params)
-
     def _auto_augment(self, sample_ndim):
         # leaving each FSDD speaker out: FrequencyWarp stands in for unseen
         # speakers' voices and brought most of the gain over no augmentation,
@@ -332,17 +302,6 @@ activation, hidden_units
                 f"median_filter={self.median_filter!r} must be odd: a running median "
                 "over an even number of frames is centred half a frame off"
             )
-
-    def _check_threshold(self, n_classes):
-        threshold = np.asarray(self.threshold, dtype=np.float64)
-        if threshold.ndim > 1 or (threshold.ndim == 1 and len(threshold) != n_classes):
-            raise ValueError(
-                f"threshold has shape {threshold.shape}; expected one number or "
-                f"one per class ({n_classes},)"
-            )
-        if not ((threshold >= 0) & (threshold <= 1)).all():
-            raise ValueError(f"threshold={self.threshold!r} must lie in [0, 1]")
-        return threshold
 
     def predict_proba(self, X):
         """Probability of each class in each frame.
