@@ -148,15 +148,19 @@ class NetworkDescription:
         lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in cells]
         lines.append(f"Total parameters: {self.n_params:,}")
         rf = self.receptive_field
-        parts = [f"{rf[k]:g} {k[3:]}" for k in ("rf_frames", "rf_bins") if rf.get(k) is not None]
-        if rf.get("rf_seconds") is not None:
+        unbounded = rf.get("rf_frames") is not None and np.isinf(rf["rf_frames"])
+        parts = [("unbounded in frames (a recurrent layer sees the whole clip)" if np.isinf(rf[k])
+                  else f"{rf[k]:g} {k[3:]}")
+                 for k in ("rf_frames", "rf_bins") if rf.get(k) is not None]
+        if rf.get("rf_seconds") is not None and not np.isinf(rf["rf_seconds"]):
             parts.append(f"{rf['rf_seconds']:.4g} s")
         if rf.get("rf_hertz") is not None:
             parts.append(f"{rf['rf_hertz']:.4g} Hz")
         if rf.get("rf_semitones") is not None:
             parts.append(f"{rf['rf_semitones']:.4g} semitones")
         if parts:
-            lines.append("Receptive field of the convolutional part: " + " x ".join(parts))
+            what = "Receptive field" if unbounded else "Receptive field of the convolutional part"
+            lines.append(f"{what}: " + " x ".join(parts))
         if self.note:
             lines.append(self.note)
         for seg in self.segments:
@@ -184,7 +188,10 @@ def _leaf_calls(module, x):
     calls = []
 
     def hook(layer, inputs, output):
-        calls.append((layer, tuple(output.shape[1:])))
+        if isinstance(layer, nn.RNNBase):  # (output, state), batch first: report (features, frames)
+            calls.append((layer, tuple(output[0].shape[1:])[::-1]))
+        else:
+            calls.append((layer, tuple(output.shape[1:])))
 
     handles = [m.register_forward_hook(hook) for m in module.modules()
                if not list(m.children())]
@@ -254,6 +261,8 @@ def describe_module(module, input_shape, *, features=None):
         elif isinstance(layer, FrequencyPool):
             # a per-frame network: every bin, then 1-D layers over the frames
             rf[0], axes = full[0], [ndim - 1]
+        elif isinstance(layer, nn.RNNBase):
+            rf[-1] = np.inf  # a recurrent layer over the frames: each output sees them all
         elif isinstance(layer, GlobalPool) and layer.mode == "time":
             rf[-1] = full[-1]  # pooled over the frames only: each bin keeps its field
         elif isinstance(layer, _GLOBAL):
@@ -263,7 +272,7 @@ def describe_module(module, input_shape, *, features=None):
         row = {"layer": f"{kind}_{names[kind]}", "output_shape": shape, "n_params": n_params}
         row.update(_rf_columns(rf, ndim, features))
         rows.append(row)
-        if isinstance(layer, _CONV + _POOL):
+        if isinstance(layer, _CONV + _POOL + (nn.RNNBase,)):
             last_conv = row
     receptive_field = {k: v for k, v in (last_conv or {}).items() if k.startswith("rf_")}
     note = None
@@ -274,13 +283,19 @@ def describe_module(module, input_shape, *, features=None):
     return NetworkDescription(rows, receptive_field, note)
 
 
+def _count(positions):
+    """An int, or inf for a field unbounded in time (after a recurrent layer)."""
+    return positions if np.isinf(positions) else int(positions)
+
+
 def _rf_columns(rf, ndim, features):
     if ndim == 1:
-        return {"rf_frames": int(rf[0]), "rf_bins": None}
-    columns = {"rf_frames": int(rf[1]), "rf_bins": int(rf[0])}
+        return {"rf_frames": _count(rf[0]), "rf_bins": None}
+    columns = {"rf_frames": _count(rf[1]), "rf_bins": int(rf[0])}
     if features is not None:
-        span = features.feature_span(int(rf[0]), int(rf[1]))
-        columns["rf_seconds"] = span["seconds"]
+        unbounded = np.isinf(rf[1])
+        span = features.feature_span(int(rf[0]), 1 if unbounded else int(rf[1]))
+        columns["rf_seconds"] = np.inf if unbounded else span["seconds"]
         columns["rf_hertz"] = span["hertz"]
         columns["rf_semitones"] = span.get("semitones")
     return columns

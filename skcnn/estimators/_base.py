@@ -764,6 +764,12 @@ class BaseClassifier(ClassifierMixin, BaseCNN):
         return self._train(X, y, sample_weight, fresh=not self._is_fitted(),
                            classes=classes, **fit_params)
 
+    def _check_decision_rules(self, n_classes, *, multilabel):
+        """Check, before training, the parameters that turn probabilities
+        into predictions against the number of classes ``y`` has."""
+        if multilabel:
+            self._check_threshold(n_classes)
+
     def _check_threshold(self, n_classes):
         threshold = np.asarray(self.threshold, dtype=np.float64)
         if threshold.ndim > 1 or (threshold.ndim == 1 and len(threshold) != n_classes):

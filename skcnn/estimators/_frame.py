@@ -24,12 +24,14 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.ndimage import label as label_runs
 from scipy.ndimage import median_filter as running_median
 from sklearn.base import RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from ..utils._private import Interval, StrOptions
 
 from ..augment import Compose, FrequencyWarp, SpecAugment
+from ..modules._frame import TEMPORAL_HEADS
 from ..modules._layers import FREQUENCY_POOLINGS
 from ._base import BaseClassifier, BaseCNN
 from ._data import TensorBatchIterator, TensorDataset
@@ -48,6 +50,7 @@ _FRAME_NETWORK = {
 _MASK_NETWORK = {k: v for k, v in _FRAME_NETWORK.items()
                  if k not in ("global_pool", "hidden_units")}
 _TIME_CONTEXT = [Interval(Integral, 0, None, closed="left")]
+_TEMPORAL = [StrOptions(set(TEMPORAL_HEADS))]
 
 
 def element_r2(y, pred, sample_weight):
@@ -61,6 +64,26 @@ def element_r2(y, pred, sample_weight):
         y.shape)
     keep = ~np.isnan(y)
     return r2_score(y[keep], pred[keep], sample_weight=weight[keep])
+
+
+def _hysteresis(proba, onset, offset):
+    """Indicators of ``proba`` (n_clips, n_frames, n_classes) by two
+    thresholds per class: the runs of frames at or above ``offset`` that
+    reach ``onset`` somewhere. An event so starts at ``onset`` and lasts
+    until its probability falls below ``offset``, without the flicker one
+    threshold gives when a probability hovers around it."""
+    n_clips, n_frames, n_classes = proba.shape
+    rows = proba.transpose(0, 2, 1).reshape(-1, n_frames)
+    per_row = (n_clips, n_classes)
+    onset = np.broadcast_to(onset, per_row).reshape(-1, 1)
+    offset = np.broadcast_to(offset, per_row).reshape(-1, 1)
+    # runs along the frames only: a run never joins two clips or classes
+    runs, n_runs = label_runs(rows >= offset, structure=[[0, 0, 0], [1, 1, 1], [0, 0, 0]])
+    keep = np.zeros(n_runs + 1, dtype=bool)
+    keep[np.unique(runs[rows >= onset])] = True
+    keep[0] = False  # the frames below offset
+    active = keep[runs].reshape(n_clips, n_classes, n_frames)
+    return np.ascontiguousarray(active.transpose(0, 2, 1)).astype(np.int64)
 
 
 def _values_score(est, X, y, sample_weight):
@@ -111,14 +134,23 @@ activation, hidden_units
         flattens them with the channels, keeping where in frequency a
         pattern was (inputs must then keep the fitted number of bins).
     time_context : int, default=4
-        Dilated 1-D convolutions over the frames (kernel 3, dilation 1, 2,
-        4, ...): what one frame's output sees grows by ``2 ** (k + 1) - 2``
-        frames with k of them; :func:`skcnn.inspection.describe` shows it in
-        seconds.
-    median_filter : int, default=9
+        Layers of the temporal head. With ``temporal='conv'``, dilated 1-D
+        convolutions over the frames (kernel 3, dilation 1, 2, 4, ...): what
+        one frame's output sees grows by ``2 ** (k + 1) - 2`` frames with k
+        of them; :func:`skcnn.inspection.describe` shows it in seconds. With
+        a recurrent head, the number of bidirectional recurrent layers.
+    temporal : {'conv', 'gru', 'lstm'}, default='conv'
+        The temporal head over the frames: dilated convolutions, or
+        bidirectional GRU or LSTM layers of ``n_filters[-1]`` units per
+        direction (a CRNN, the DCASE baselines' network), through which each
+        frame's output depends on the whole clip
+        (:func:`skcnn.inspection.describe` reports an unbounded receptive
+        field in time). Reproducible with ``random_state`` on the CPU.
+    median_filter : int or array-like of shape (n_classes,), default=9
         Frames over which :meth:`predict_proba` takes the running median of
         each class's probability (odd; 1 leaves them as the network gives
-        them), so that :meth:`predict` does not flicker between labels for
+        them); one number per class, in the order of ``classes_``, fits
+        classes of different lengths (a short click, a long engine), so that :meth:`predict` does not flicker between labels for
         a frame or two inside an event, as detection systems post-process
         their posteriors (DCASE baselines). Each frame's probabilities are
         then divided by their sum, and :meth:`predict` takes the argmax (or
@@ -135,6 +167,15 @@ activation, hidden_units
         :func:`skcnn.inspection.describe` shows.
     class_weight, classes, threshold
         As in :class:`CNNClassifier`; class weights count per frame.
+    offset_threshold : float, array-like of shape (n_classes,) or None, default=None
+        For indicator targets (overlapping events), a second, lower
+        threshold (hysteresis): an event starts where a class's probability
+        reaches ``threshold`` and lasts while it stays at or above
+        ``offset_threshold``, so a probability hovering around one
+        threshold does not cut an event into pieces. None: one threshold.
+        A ValueError with label targets, and where it exceeds
+        ``threshold``. Like ``median_filter``, it can be tuned without
+        refitting.
     augment : augmentation of :mod:`skcnn.augment`, 'auto' or None, default='auto'
         Applied to training batches only. 'auto' is ``Compose([SpecAugment(),
         FrequencyWarp()])``, chosen leaving each FSDD speaker out (the warp
@@ -189,10 +230,12 @@ activation, hidden_units
         **_FRAME_NETWORK,
         **TRAINING_CONSTRAINTS,
         "time_context": _TIME_CONTEXT,
-        "median_filter": [Interval(Integral, 1, None, closed="left")],
+        "temporal": _TEMPORAL,
+        "median_filter": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "classes": ["array-like", None],
         "threshold": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "offset_threshold": [Interval(Real, 0, 1, closed="both"), "array-like", None],
     }
 
     def __init__(
@@ -209,6 +252,7 @@ activation, hidden_units
         global_pool=None,
         hidden_units=(128,),
         time_context=4,
+        temporal="conv",
         median_filter=9,
         lr=1e-3,
         lr_schedule="flat_cos",
@@ -222,6 +266,7 @@ activation, hidden_units
         class_weight=None,
         classes=None,
         threshold=0.5,
+        offset_threshold=None,
         random_state=None,
         device="cpu",
         n_threads=1,
@@ -254,6 +299,7 @@ activation, hidden_units
         self.global_pool = global_pool
         self.hidden_units = hidden_units
         self.time_context = time_context
+        self.temporal = temporal
         self.median_filter = median_filter
         self.lr_schedule = lr_schedule
         self.weight_averaging = weight_averaging
@@ -264,6 +310,7 @@ activation, hidden_units
         self.class_weight = class_weight
         self.classes = classes
         self.threshold = threshold
+        self.offset_threshold = offset_threshold
         self.random_state = random_state
         self.n_threads = n_threads
 
@@ -297,11 +344,68 @@ activation, hidden_units
 
     def _check_hyperparameters(self):
         super()._check_hyperparameters()
-        if self.median_filter % 2 == 0:
+        self._median_sizes(None)
+        if self.offset_threshold is not None:
+            self._offset_threshold(None)
+
+    def _check_decision_rules(self, n_classes, *, multilabel):
+        super()._check_decision_rules(n_classes, multilabel=multilabel)
+        self._median_sizes(n_classes)
+        if self.offset_threshold is not None:
+            if not multilabel:
+                raise ValueError(
+                    f"offset_threshold={self.offset_threshold!r} applies to indicator targets "
+                    "(n_clips, n_frames, n_classes) only: with a label per frame, predict "
+                    "takes each frame's most probable label; leave offset_threshold=None"
+                )
+            self._offset_threshold(n_classes)
+
+    def _median_sizes(self, n_classes):
+        """``median_filter`` as one size per class (as given when ``n_classes``
+        is None), checked: positive odd integers, one or one per class."""
+        sizes = np.asarray(self.median_filter)
+        if sizes.ndim > 1 or sizes.size == 0 or (
+                sizes.ndim == 1 and n_classes is not None and len(sizes) != n_classes):
+            expected = "one per class" + (f" ({n_classes},)" if n_classes else "")
+            raise ValueError(
+                f"median_filter has shape {sizes.shape}; expected one odd number of frames "
+                f"or {expected}, in the order of classes_"
+            )
+        if sizes.dtype.kind not in "iu" or (sizes < 1).any():
+            raise ValueError(
+                f"median_filter={self.median_filter!r} must hold positive odd integers "
+                "(numbers of frames)"
+            )
+        if (sizes % 2 == 0).any():
             raise ValueError(
                 f"median_filter={self.median_filter!r} must be odd: a running median "
                 "over an even number of frames is centred half a frame off"
             )
+        return sizes if n_classes is None else np.broadcast_to(sizes, (n_classes,))
+
+    def _offset_threshold(self, n_classes):
+        """``offset_threshold`` checked against ``threshold``: one number or one
+        per class in [0, 1], nowhere above the onset threshold."""
+        offset = np.asarray(self.offset_threshold, dtype=np.float64)
+        if offset.ndim > 1 or (offset.ndim == 1 and n_classes is not None
+                               and len(offset) != n_classes):
+            raise ValueError(
+                f"offset_threshold has shape {offset.shape}; expected one number or one "
+                f"per class" + (f" ({n_classes},)" if n_classes else "")
+            )
+        if not ((offset >= 0) & (offset <= 1)).all():
+            raise ValueError(f"offset_threshold={self.offset_threshold!r} must lie in [0, 1]")
+        onset = np.asarray(self.threshold, dtype=np.float64)
+        if onset.ndim <= 1 and offset.ndim <= 1 and (
+                onset.ndim == 0 or offset.ndim == 0 or onset.shape == offset.shape):
+            if (offset > onset).any():
+                raise ValueError(
+                    f"offset_threshold={self.offset_threshold!r} exceeds threshold="
+                    f"{self.threshold!r}: an event starts where a class's probability "
+                    "reaches threshold and lasts while it stays at or above "
+                    "offset_threshold, so offset_threshold <= threshold"
+                )
+        return offset
 
     def predict_proba(self, X):
         """Probability of each class in each frame.
@@ -326,16 +430,23 @@ activation, hidden_units
             logits -= logits.max(axis=1, keepdims=True)
             proba = np.exp(logits)
             proba /= proba.sum(axis=1, keepdims=True)
-        if self.median_filter > 1:
-            proba = self._running_median(proba)
+        sizes = self._median_sizes(self.n_outputs_)
+        if (sizes > 1).any():
+            proba = self._running_median(proba, sizes)
         return np.ascontiguousarray(proba.transpose(0, 2, 1))
 
-    def _running_median(self, proba):
-        """Each clip's and class's running median over ``median_filter`` frames
-        of ``proba`` (n_clips, n_classes, n_frames); the edges repeat the
-        first and last frame. scipy's filter, not a torch one: it runs once
-        per predict, on the CPU arrays predict returns anyway."""
-        smooth = running_median(proba, size=(1, 1, self.median_filter), mode="nearest")
+    def _running_median(self, proba, sizes):
+        """Each clip's and class's running median over its class's number of
+        frames (``sizes``) of ``proba`` (n_clips, n_classes, n_frames); the
+        edges repeat the first and last frame. scipy's filter, not a torch
+        one: it runs once per predict, on the CPU arrays predict returns
+        anyway."""
+        if (sizes == sizes[0]).all():
+            smooth = running_median(proba, size=(1, 1, int(sizes[0])), mode="nearest")
+        else:
+            smooth = proba.copy()
+            for k, size in enumerate(sizes):
+                smooth[:, k] = running_median(proba[:, k], size=(1, int(size)), mode="nearest")
         if self._multilabel:
             return smooth
         total = smooth.sum(axis=1, keepdims=True)
@@ -357,7 +468,11 @@ activation, hidden_units
         """
         proba = self.predict_proba(X)
         if self._multilabel:
-            return (proba >= self._check_threshold(self.n_outputs_)).astype(np.int64)
+            onset = self._check_threshold(self.n_outputs_)
+            if self.offset_threshold is None:
+                return (proba >= onset).astype(np.int64)
+            return _hysteresis(proba, onset, self._offset_threshold(self.n_outputs_))
+        self._check_decision_rules(self.n_outputs_, multilabel=False)
         return self.classes_[proba.argmax(axis=2)]
 
     def score(self, X, y, sample_weight=None):
@@ -412,7 +527,7 @@ class CNNFrameRegressor(RegressorMixin, BaseCNN):
     Parameters
     ----------
     n_filters, input_norm, kernel_size, pooling, pool_size, dropout, \
-batchnorm, activation, global_pool, hidden_units, time_context
+batchnorm, activation, global_pool, hidden_units, time_context, temporal
         As in :class:`CNNFrameClassifier`. ``global_pool=None`` (the
         default) keeps where in frequency a pattern is, which a pitch needs.
     augment : augmentation of :mod:`skcnn.augment`, 'auto' or None, default='auto'
@@ -451,6 +566,7 @@ batchnorm, activation, global_pool, hidden_units, time_context
     _grid = FRAME
     _parameter_constraints = {
         **_FRAME_NETWORK, **TRAINING_CONSTRAINTS, "time_context": _TIME_CONTEXT,
+        "temporal": _TEMPORAL,
     }
 
     def __init__(
@@ -467,6 +583,7 @@ batchnorm, activation, global_pool, hidden_units, time_context
         global_pool=None,
         hidden_units=(128,),
         time_context=4,
+        temporal="conv",
         lr=1e-3,
         lr_schedule="constant",
         weight_averaging="auto",
@@ -508,6 +625,7 @@ batchnorm, activation, global_pool, hidden_units, time_context
         self.global_pool = global_pool
         self.hidden_units = hidden_units
         self.time_context = time_context
+        self.temporal = temporal
         self.lr_schedule = lr_schedule
         self.weight_averaging = weight_averaging
         self.early_stopping = early_stopping

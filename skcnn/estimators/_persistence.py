@@ -61,6 +61,11 @@ def save_weights(estimator, f):
     torch.save(payload, f)
 
 
+#: Network parameters added after weights files of this format version were
+#: first written, with the value every earlier network had.
+_ADDED_SINCE_VERSION = {"temporal": "conv"}
+
+
 def _plain_network(estimator):
     return {name: _plain(value) for name, value in estimator._network_params().items()}
 
@@ -84,7 +89,10 @@ def read_weights(f, estimator):
             f"{f!r} holds the weights of a {payload['estimator']}; load them into a "
             f"{payload['estimator']}, not a {name}"
         )
-    saved, here = payload["network"], _plain_network(estimator)
+    # network parameters added after files of this version were written:
+    # a file without one was written by a network built with its value here
+    here = _plain_network(estimator)
+    saved = {**{k: v for k, v in _ADDED_SINCE_VERSION.items() if k in here}, **payload["network"]}
     differ = sorted(k for k in set(saved) | set(here) if saved.get(k) != here.get(k))
     if differ:
         changes = ", ".join(f"{k}={here.get(k)!r} (saved: {saved.get(k)!r})" for k in differ)

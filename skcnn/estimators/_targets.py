@@ -94,6 +94,7 @@ class Labels:
                 f"in {where}={known.tolist()}"
                 + ("; the fitted model is unchanged" if not fresh else "")
             )
+        est._check_decision_rules(len(known), multilabel=False)
         y_enc = np.searchsorted(known, flat).astype(np.int64)
         state = {"class_weight_": self._class_weights(est, known, y_enc, flat)}
         if fresh:
@@ -122,7 +123,7 @@ class Labels:
                 f"y has {n_classes} label columns but the model was fitted on "
                 f"{est.n_outputs_}" + _refit_hint("other labels")
             )
-        est._check_threshold(n_classes)
+        est._check_decision_rules(n_classes, multilabel=True)
         state = {"class_weight_": None}
         if fresh:
             state.update(classes_=np.arange(n_classes), n_outputs_=n_classes,

@@ -13,7 +13,11 @@ frame sees is exact (:func:`skcnn.inspection.describe`). What it sees in
 time comes from a stack of dilated 1-D convolutions over the frames
 (``time_context`` layers of kernel 3, dilations 1, 2, 4, ...: 2 ** (k + 1) -
 2 more frames for k layers), as in temporal convolutional networks (Bai et
-al., 2018), at the cost of the 2-D maps'. Pooling frames too and
+al., 2018), at the cost of the 2-D maps'. Or, with ``temporal='gru'`` or
+``'lstm'``, bidirectional recurrent layers over the frames, as in the
+convolutional recurrent networks (CRNN) of sound event detection (Cakir et
+al., 2017; the DCASE baselines): every output then sees the whole clip.
+Pooling frames too and
 interpolating them back, tried first, made a training step faster (less
 to compute on the pooled maps; see the results page, 'Pooled frames') but
 blurred event boundaries by the pooled step, and its receptive field then depends on
@@ -35,7 +39,8 @@ from ._layers import (
     _as_tuple, _check_block_params, _init_weights,
 )
 
-__all__ = ["FrameCNN", "MaskCNN", "FRAME_NETWORK_DEFAULTS", "MASK_NETWORK_DEFAULTS"]
+__all__ = ["FrameCNN", "MaskCNN", "BidirectionalRecurrent", "FRAME_NETWORK_DEFAULTS",
+           "MASK_NETWORK_DEFAULTS", "TEMPORAL_HEADS"]
 
 #: The per-frame network's knobs and defaults: the whole-clip network's
 #: (:data:`skcnn.modules.NETWORK_DEFAULTS`) but for the pooling over
@@ -45,7 +50,12 @@ FRAME_NETWORK_DEFAULTS = {
     **{k: v for k, v in NETWORK_DEFAULTS.items() if k not in ("stride", "padding")},
     "global_pool": None,
     "time_context": 4,
+    "temporal": "conv",
 }
+
+#: The kinds of temporal head: dilated convolutions, or bidirectional GRU or
+#: LSTM layers.
+TEMPORAL_HEADS = ("conv", "gru", "lstm")
 
 #: The mask network's knobs and defaults: encoder widths of the U-Net
 #: (the decoder mirrors them), pooled by 2 on both axes between levels.
@@ -123,13 +133,38 @@ class FrequencyPool(nn.Module):
         return f"mode={self.mode!r}"
 
 
+class BidirectionalRecurrent(nn.Module):
+    """Bidirectional GRU or LSTM layers over the frames of ``(n, features, n_frames)``.
+
+    torch's recurrent layers take ``(n, n_frames, features)`` and return a
+    tuple; this one keeps the frame networks' layout, so that it stands where
+    the dilated convolutions stand. Its output has ``2 * hidden_size``
+    features per frame (both directions); every output frame depends on
+    every input frame. ``dropout`` applies between the layers (torch's own).
+    """
+
+    def __init__(self, kind, input_size, hidden_size, num_layers, dropout=0.0):
+        super().__init__()
+        if kind not in ("gru", "lstm"):
+            raise ValueError(f"kind={kind!r} must be 'gru' or 'lstm'")
+        rnn = nn.GRU if kind == "gru" else nn.LSTM
+        self.rnn = rnn(input_size, hidden_size, num_layers=num_layers, batch_first=True,
+                       bidirectional=True, dropout=dropout if num_layers > 1 else 0.0)
+
+    def forward(self, X):
+        out, _ = self.rnn(X.transpose(1, 2).contiguous())
+        return out.transpose(1, 2)
+
+
 class FrameCNN(nn.Module):
     """Convolutional network with one output vector per input frame.
 
     2-D blocks (convolution with 'same' padding -> optional batch norm ->
     activation -> pooling over frequency -> dropout), then the bins pooled
-    (``global_pool``) or flattened, then ``time_context`` dilated 1-D
-    convolutions over the frames (each with a batch norm if ``batchnorm``), ``hidden_units`` per-frame dense layers
+    (``global_pool``) or flattened, then a temporal head of ``time_context``
+    layers (dilated 1-D convolutions over the frames, each with a batch norm
+    if ``batchnorm``; or bidirectional recurrent layers), ``hidden_units``
+    per-frame dense layers
     (1 x 1 convolutions) and a per-frame linear output. The output has shape
     ``(n, n_outputs, n_frames)``: logits or values for every frame of the
     input, whatever its number of frames.
@@ -151,6 +186,13 @@ activation, hidden_units
     time_context : int, default=4
         Dilated 1-D convolutions (kernel 3, dilation ``2 ** i``) over the
         frames; each adds ``2 ** (i + 1)`` frames to what an output sees.
+        With a recurrent ``temporal`` head, the number of bidirectional
+        recurrent layers.
+    temporal : {'conv', 'gru', 'lstm'}, default='conv'
+        The temporal head: dilated convolutions (what an output sees is
+        bounded), or bidirectional GRU or LSTM layers of ``n_filters[-1]``
+        units per direction (each output sees the whole clip: a CRNN).
+        Recurrent layers keep torch's default initialisation.
 
     Examples
     --------
@@ -160,6 +202,9 @@ activation, hidden_units
     torch.Size([2, 5, 63])
     >>> net(torch.zeros(2, 1, 40, 100)).shape  # any number of frames
     torch.Size([2, 5, 100])
+    >>> crnn = FrameCNN((1, 40, 63), 5, time_context=1, temporal="gru")
+    >>> crnn(torch.zeros(2, 1, 40, 63)).shape
+    torch.Size([2, 5, 63])
     """
 
     def __init__(
@@ -177,6 +222,7 @@ activation, hidden_units
         global_pool=FRAME_NETWORK_DEFAULTS["global_pool"],
         hidden_units=FRAME_NETWORK_DEFAULTS["hidden_units"],
         time_context=FRAME_NETWORK_DEFAULTS["time_context"],
+        temporal=FRAME_NETWORK_DEFAULTS["temporal"],
     ):
         super().__init__()
         self.input_shape = input_shape
@@ -192,6 +238,7 @@ activation, hidden_units
         self.global_pool = global_pool
         self.hidden_units = hidden_units
         self.time_context = time_context
+        self.temporal = temporal
         self.features, self.head = self._build()
         self.to(memory_format=torch.channels_last)
 
@@ -206,6 +253,8 @@ activation, hidden_units
         window = (_as_tuple(self.pool_size, 1, "pool_size")[0], 1)
         if int(self.time_context) < 0:
             raise ValueError(f"time_context={self.time_context!r} must be an int >= 0")
+        if self.temporal not in TEMPORAL_HEADS:
+            raise ValueError(f"temporal={self.temporal!r} must be one of {list(TEMPORAL_HEADS)}")
         channels, n_bins = input_shape[0], input_shape[1]
         layers = []
         if self.input_norm is not None:
@@ -223,7 +272,13 @@ activation, hidden_units
 
         head = []
         width = int(self.n_filters[-1])
-        for i in range(int(self.time_context)):
+        if self.temporal != "conv" and int(self.time_context) > 0:
+            head.append(BidirectionalRecurrent(self.temporal, n_in, width,
+                                               int(self.time_context), self.dropout))
+            if self.dropout:
+                head.append(nn.Dropout(self.dropout))
+            n_in = 2 * width
+        for i in range(int(self.time_context) if self.temporal == "conv" else 0):
             conv = nn.Conv1d(n_in, width, 3, padding="same", dilation=2 ** i)
             _init_weights(conv, self.activation)
             head.append(conv)

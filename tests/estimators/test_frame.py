@@ -290,9 +290,10 @@ def test_median_filter_removes_a_one_frame_flicker():
     # 4 and 5 of three different sure labels have medians of 0 and stay as given
     proba = np.array([[[0.1, 0.1, 0.9, 0.1, 0.1, 0.1],
                        [0.9, 0.9, 0.1, 0.9, 0.9, 0.9]]])
-    np.testing.assert_allclose(est._running_median(proba)[0, 1], 0.9)
+    np.testing.assert_allclose(est._running_median(proba, np.array([3, 3]))[0, 1], 0.9)
     sure = np.eye(3)[None]  # frame t sure of class t
-    np.testing.assert_array_equal(est._running_median(sure)[0, :, 1], sure[0, :, 1])
+    np.testing.assert_array_equal(est._running_median(sure, np.array([3, 3, 3]))[0, :, 1],
+                                  sure[0, :, 1])
 
 
 def test_median_filter_on_indicators_is_not_renormalised(fitted_indicator, maps):
@@ -306,7 +307,11 @@ def test_median_filter_on_indicators_is_not_renormalised(fitted_indicator, maps)
 @pytest.mark.parametrize("value, match", [
     (4, r"median_filter=4 must be odd: a running median over an even number of frames"),
     (0, r"The 'median_filter' parameter of CNNFrameClassifier must be an int in the "
-        r"range \[1, inf\)\. Got 0"),
+        r"range \[1, inf\) or an array-like\. Got 0"),
+    ([3, 4], r"median_filter=\[3, 4\] must be odd"),
+    ([0, 3], r"median_filter=\[0, 3\] must hold positive odd integers"),
+    ([3, 3, 3], r"median_filter has shape \(3,\); expected one odd number of frames or one "
+                r"per class \(2,\), in the order of classes_"),
 ])
 def test_bad_median_filter_is_refused_at_fit_and_predict(fitted_clf, maps, value, match):
     with pytest.raises(ValueError, match=match):
