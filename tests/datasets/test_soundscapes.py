@@ -284,3 +284,53 @@ def test_leave_one_speaker_out_on_fsdd(fsdd_dir):
     used = keep[np.concatenate(s.source_index)]
     assert used.size >= 20 and "george" not in set(fsdd.speaker[used])
     assert sorted(s.target_names) == list(range(10))
+
+
+# Values of the output computed with the code of 0.2.0 before dense and polyphonic
+# scenes were added: the random stream of the existing modes must not change.
+_PINNED = {
+    "sequential": (
+        {"snr_db": (0.0, 20.0), "random_state": 0},
+        [
+            [(0.213625, 0.477625, 2), (1.125625, 1.373625, 4), (1.441625, 1.697625, 0)],
+            [(0.059875, 0.371875, 2), (0.39875, 0.73475, 3), (1.038125, 1.398125, 4)],
+            [(0.2255, 0.4815, 0), (0.8175, 1.0575, 4), (1.286875, 1.518875, 2)],
+        ],
+        [[19, 7, 5], [6, 22, 23], [5, 20, 18]],
+        [
+            [15.992535356649542, 6.745358355923514, 7.444426828480664],
+            [19.79180904503214, 11.837817661813986, 16.285205362032126],
+            [2.686733174061484, 6.787269337255539, 11.984544009664669],
+        ],
+        (0, [-0.021411890164017677, -0.00875597633421421, 0.015333378687500954]),
+    ),
+    "overlap": (
+        {"snr_db": (0.0, 20.0), "overlap": True, "n_events": (3, 5), "random_state": 1},
+        [
+            [(0.1855, 0.4975, 1), (0.352125, 0.584125, 2), (0.42125, 0.65325, 2),
+             (0.8985, 1.1945, 0)],
+            [(0.147625, 0.507625, 0), (0.409875, 0.809875, 1), (1.469625, 1.717625, 4)],
+            [(0.386, 0.642, 0), (0.728, 1.08, 3), (1.36875, 1.70475, 4),
+             (1.424875, 1.824875, 1), (1.542375, 1.790375, 2)],
+        ],
+        [[21, 18, 18, 25], [3, 9, 7], [5, 12, 28, 9, 24]],
+        [
+            [18.808472515661464, 14.605268691039864, 15.92423898112273, 18.230412374718973],
+            [7.504999900440934, 10.805960453852975, 1.735595310118001],
+            [4.975396077276601, 14.053269223820664, 18.47730859986992, 14.800254358970637,
+             10.53938176456154],
+        ],
+        (1, [-0.011104105040431023, 0.02780643291771412, 0.00346390251070261]),
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", sorted(_PINNED))
+def test_output_of_the_existing_modes_is_pinned(clips, mode):
+    kwargs, events, sources, snrs, (row, samples) = _PINNED[mode]
+    s = make_soundscapes(*clips, sr=SR, n_soundscapes=3, duration=2.0, **kwargs)
+    assert s.events == events and s.source_index == sources
+    assert len(s.snr_db) == len(snrs)
+    for drawn, pinned in zip(s.snr_db, snrs):
+        np.testing.assert_allclose(drawn, pinned, rtol=1e-12)
+    np.testing.assert_allclose(s.data[row, [100, 5000, 12345]], samples, rtol=1e-5, atol=1e-7)
