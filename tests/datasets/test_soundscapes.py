@@ -284,3 +284,175 @@ def test_leave_one_speaker_out_on_fsdd(fsdd_dir):
     used = keep[np.concatenate(s.source_index)]
     assert used.size >= 20 and "george" not in set(fsdd.speaker[used])
     assert sorted(s.target_names) == list(range(10))
+
+
+# Values of the output computed with the code of 0.2.0 before dense and polyphonic
+# scenes were added: the random stream of the existing modes must not change.
+_PINNED = {
+    "sequential": (
+        {"snr_db": (0.0, 20.0), "random_state": 0},
+        [
+            [(0.213625, 0.477625, 2), (1.125625, 1.373625, 4), (1.441625, 1.697625, 0)],
+            [(0.059875, 0.371875, 2), (0.39875, 0.73475, 3), (1.038125, 1.398125, 4)],
+            [(0.2255, 0.4815, 0), (0.8175, 1.0575, 4), (1.286875, 1.518875, 2)],
+        ],
+        [[19, 7, 5], [6, 22, 23], [5, 20, 18]],
+        [
+            [15.992535356649542, 6.745358355923514, 7.444426828480664],
+            [19.79180904503214, 11.837817661813986, 16.285205362032126],
+            [2.686733174061484, 6.787269337255539, 11.984544009664669],
+        ],
+        (0, [-0.021411890164017677, -0.00875597633421421, 0.015333378687500954]),
+    ),
+    "overlap": (
+        {"snr_db": (0.0, 20.0), "overlap": True, "n_events": (3, 5), "random_state": 1},
+        [
+            [(0.1855, 0.4975, 1), (0.352125, 0.584125, 2), (0.42125, 0.65325, 2),
+             (0.8985, 1.1945, 0)],
+            [(0.147625, 0.507625, 0), (0.409875, 0.809875, 1), (1.469625, 1.717625, 4)],
+            [(0.386, 0.642, 0), (0.728, 1.08, 3), (1.36875, 1.70475, 4),
+             (1.424875, 1.824875, 1), (1.542375, 1.790375, 2)],
+        ],
+        [[21, 18, 18, 25], [3, 9, 7], [5, 12, 28, 9, 24]],
+        [
+            [18.808472515661464, 14.605268691039864, 15.92423898112273, 18.230412374718973],
+            [7.504999900440934, 10.805960453852975, 1.735595310118001],
+            [4.975396077276601, 14.053269223820664, 18.47730859986992, 14.800254358970637,
+             10.53938176456154],
+        ],
+        (1, [-0.011104105040431023, 0.02780643291771412, 0.00346390251070261]),
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", sorted(_PINNED))
+def test_output_of_the_existing_modes_is_pinned(clips, mode):
+    kwargs, events, sources, snrs, (row, samples) = _PINNED[mode]
+    s = make_soundscapes(*clips, sr=SR, n_soundscapes=3, duration=2.0, **kwargs)
+    assert s.events == events and s.source_index == sources
+    assert len(s.snr_db) == len(snrs)
+    for drawn, pinned in zip(s.snr_db, snrs):
+        np.testing.assert_allclose(drawn, pinned, rtol=1e-12)
+    np.testing.assert_allclose(s.data[row, [100, 5000, 12345]], samples, rtol=1e-5, atol=1e-7)
+
+
+def _n_sounding(events, n_frames, hop_length, sr):
+    """How many events are active at each frame centre (a class counted once per event)."""
+    centres = np.arange(n_frames) * hop_length / sr
+    return sum(((centres >= on) & (centres < off)).astype(int) for on, off, _ in events)
+
+
+def test_fill_lays_events_one_after_another_with_gaps_in_range(clips):
+    X, y = clips
+    low, high = 0.1, 0.3
+    s = make_soundscapes(
+        X, y, sr=SR, n_soundscapes=20, duration=3.0, n_events="fill", gap=(low, high),
+        random_state=10,
+    )
+    longest = max(offset - onset for events in s.events for onset, offset, _ in events)
+    assert s.target.shape == (20, 1 + 3 * SR // 128) and s.target.dtype == np.int64
+    gaps = []
+    for roll, events, tracks in zip(s.target, s.events, s.track):
+        np.testing.assert_array_equal(roll.astype(object), _roll_from_events(events, roll.size, 128, SR))
+        assert len(events) >= 3 and tracks == [0] * len(events)
+        assert low <= events[0][0] <= high  # the first onset is a gap after 0
+        gaps += [b[0] - a[1] for a, b in zip(events[:-1], events[1:])]
+        assert events[-1][1] <= 3.0
+        assert 3.0 - events[-1][1] < high + longest  # filled until the next would not fit
+    assert low - 1e-9 <= min(gaps) and max(gaps) <= high + 1e-9
+    assert np.std(gaps) > 0.03  # drawn, not fixed
+    background_share = np.mean(s.target == -1)
+    assert 0.25 < background_share < 0.65
+
+
+def test_fill_back_to_back_and_fixed_gap(clips):
+    common = dict(sr=SR, n_soundscapes=5, duration=2.0, n_events="fill", random_state=11)
+    s = make_soundscapes(*clips, **common)
+    for events in s.events:
+        assert events[0][0] == 0.0
+        assert all(b[0] == a[1] for a, b in zip(events[:-1], events[1:]))
+    zero = make_soundscapes(*clips, gap=0.0, **common)  # gap=None means gap 0
+    assert zero.events == s.events
+    np.testing.assert_array_equal(zero.data, s.data)
+    fixed = make_soundscapes(*clips, gap=0.25, **common)
+    for events in fixed.events:
+        assert events[0][0] == 0.25
+        assert all(b[0] - a[1] == pytest.approx(0.25) for a, b in zip(events[:-1], events[1:]))
+
+
+@pytest.mark.parametrize("n_events", ["fill", (1, 3)])
+def test_polyphony_two_overlaps_at_most_two(clips, n_events):
+    gap = (0.05, 0.3) if n_events == "fill" else None
+    s = make_soundscapes(
+        *clips, sr=SR, n_soundscapes=12, duration=2.0, n_events=n_events, gap=gap,
+        polyphony=2, random_state=12,
+    )
+    n_frames = 1 + 2 * SR // 128
+    assert s.target.shape == (12, n_frames, 5) and s.target.dtype == np.int64
+    most = []
+    for roll, events, tracks, sources, snrs in zip(
+        s.target, s.events, s.track, s.source_index, s.snr_db
+    ):
+        assert len(tracks) == len(sources) == len(snrs) == len(events)
+        np.testing.assert_array_equal(
+            roll, _roll_from_events(events, n_frames, 128, SR, names=s.target_names)
+        )
+        assert [e[0] for e in events] == sorted(e[0] for e in events)
+        assert set(tracks) <= {0, 1}
+        for t in (0, 1):
+            mine = [e for e, track in zip(events, tracks) if track == t]
+            if n_events != "fill":
+                assert 1 <= len(mine) <= 3
+            assert all(a[1] <= b[0] for a, b in zip(mine[:-1], mine[1:]))
+        most.append(_n_sounding(events, n_frames, 128, SR).max())
+    assert max(most) == 2
+
+
+def test_polyphony_three_and_seeding(clips):
+    common = dict(sr=SR, n_soundscapes=6, duration=2.0, n_events="fill", gap=(0.0, 0.2),
+                  polyphony=3)
+    a = make_soundscapes(*clips, random_state=13, **common)
+    b = make_soundscapes(*clips, random_state=13, **common)
+    c = make_soundscapes(*clips, random_state=14, **common)
+    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.target, b.target)
+    assert a.events == b.events and a.track == b.track and a.snr_db == b.snr_db
+    assert a.events != c.events
+    n_sounding = [_n_sounding(e, a.target.shape[1], 128, SR).max() for e in a.events]
+    assert max(n_sounding) == 3
+    assert {0, 1, 2} <= set(np.concatenate(a.track).tolist())
+
+
+def test_track_is_zero_in_the_existing_modes(clips):
+    for overlap in (False, True):
+        s = make_soundscapes(*clips, sr=SR, n_soundscapes=3, duration=2.0, overlap=overlap,
+                             random_state=0)
+        assert s.track == [[0] * len(events) for events in s.events]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"gap": 0.2}, r"gap=0.2 is only used with n_events='fill', not with n_events=\(1, 3\)"),
+        ({"gap": (0.1, 0.2), "n_events": 2}, r"gap=\(0.1, 0.2\) is only used with n_events='fill'"),
+        ({"n_events": "fill", "gap": (0.5, 0.1)},
+         r"gap=\(0.5, 0.1\) must be a number of seconds of at least 0 or a \(low, high\) pair"),
+        ({"n_events": "fill", "gap": -0.1}, r"gap=-0.1 must be a number of seconds of at least 0"),
+        ({"n_events": "fill", "gap": "short"}, r"gap='short' must be a number of seconds"),
+        ({"n_events": "dense"}, r"n_events='dense' must be 'fill', a number of events"),
+        ({"n_events": "fill", "gap": (1.9, 2.5)},
+         r"gap=\(1.9, 2.5\) leaves no room in duration=2.0 s: the shortest gap and the shortest"),
+        ({"n_events": "fill", "overlap": True},
+         r"n_events='fill' lays the events of a track one after another and cannot be "
+         r"combined with overlap=True"),
+        ({"polyphony": 0}, r"polyphony=0 must be a positive integer"),
+        ({"polyphony": True}, r"polyphony=True must be a positive integer"),
+        ({"polyphony": 1.5}, r"polyphony=1.5 must be a positive integer"),
+        ({"polyphony": 2, "overlap": True},
+         r"polyphony=2 cannot be combined with overlap=True"),
+    ],
+)
+def test_errors_of_dense_and_polyphonic_scenes(clips, kwargs, match):
+    params = {"sr": SR, "n_soundscapes": 2, "duration": 2.0, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        make_soundscapes(*clips, **params)
