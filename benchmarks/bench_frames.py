@@ -3,12 +3,17 @@
 - ``sed``: sound event detection on 3 s soundscapes of FSDD digits at 10 dB
   SNR over white noise (:func:`skcnn.datasets.make_soundscapes`), leave one
   speaker out, every speaker in turn: the soundscapes of a fold's training
-  and test sets are built from different speakers' clips. Frame-level
-  macro-F1 over the ten digits (:func:`skcnn.metrics.frame_f1_score`, the
-  background left out) and event F1 (200 ms onset collar) of
-  ``SpectrogramTransformer`` + ``CNNFrameClassifier`` (defaults), against a
+  and test sets are built from different speakers' clips. Three kinds of
+  scene (``--scenes``, see ``SCENES``): sparse (1-3 digits), dense (digits
+  one after another, 1/8-1/2 s apart) and overlapping (two dense tracks,
+  indicator targets). Frame-level macro-F1 over the ten digits
+  (:func:`skcnn.metrics.frame_f1_score`, the background left out), event F1
+  (200 ms onset collar) and PSDS (DCASE scenario 1, when ``sed_scores_eval``
+  is installed) of ``SpectrogramTransformer`` + ``CNNFrameClassifier``
+  (defaults, with each temporal head of ``--heads``: ``HEADS``), against a
   random forest on each frame's mel dB vector with its neighbours (the
-  floor, measured in the same run). Target: mean frame macro-F1 >= 0.85.
+  floor, measured in the same run), for each seed of ``--seeds``. Targets:
+  mean frame macro-F1 >= 0.85 on sparse scenes, >= 0.75 on dense ones.
 - ``separation``: one-second digits mixed with white noise at 0 dB
   (:func:`skcnn.datasets.make_mixtures`), leave one speaker out:
   ``CNNMaskRegressor`` (defaults) on the mixture's dB spectrogram, its mask
@@ -19,9 +24,11 @@
   ``CNNFrameRegressor`` on log2 f0; raw pitch accuracy (50 cents) on held-out
   tones, against ``librosa.pyin`` on the same tones. Target: >= 0.9.
 
-Run ``python benchmarks/bench_frames.py sed separation pitch`` (all three:
-about 50 minutes on 2 cores); ``--speakers jackson,nicolas`` runs those
-folds only. Printed: one line per fold, then the mean, the worst fold and
+Run ``python benchmarks/bench_frames.py sed separation pitch`` (all three,
+sparse scenes and the convolutional head only: about 50 minutes on 2 cores);
+``--speakers jackson,nicolas`` runs those folds only; ``--scenes
+sparse,dense,overlap --heads conv,gru`` every scene kind and head (six times
+the SED part's time). Printed: one line per fold, then the mean, the worst fold and
 the ratio to the reference.
 """
 
@@ -44,20 +51,37 @@ from skcnn.metrics import (
 )
 from skcnn.separation import apply_mask
 
+try:  # PSDS needs sed_scores_eval (pip install sed_scores_eval)
+    from skcnn.metrics import psds_score
+except ImportError:
+    psds_score = None
+
 FSDD = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
 SR = 8000
 
 
 # ------------------------------------------------------------------- SED
-SED = dict(duration=3.0, snr_db=10.0, hop_length=128, n_events=(1, 3))
-SED_FRONT = dict(sr=SR, n_fft=512, hop_length=SED["hop_length"], n_mels=40, output="db")
+SED_COMMON = dict(duration=3.0, snr_db=10.0, hop_length=128)
+#: The scene kinds: a few digits at random onsets (the frame work's first
+#: scenes, about 73% background frames); digits one after another with 1/8 to
+#: 1/2 s gaps (about half the frames background); two such tracks with longer
+#: gaps summed (up to two digits at once, indicator targets).
+SCENES = {
+    "sparse": dict(n_events=(1, 3)),
+    "dense": dict(n_events="fill", gap=(0.125, 0.5)),
+    "overlap": dict(n_events="fill", gap=(0.25, 1.0), polyphony=2),
+}
+#: The temporal heads compared: the default dilated convolutions, and a CRNN
+#: with two bidirectional GRU layers (the DCASE baselines' depth).
+HEADS = {"conv": {}, "gru": dict(temporal="gru", time_context=2)}
+SED_FRONT = dict(sr=SR, n_fft=512, hop_length=SED_COMMON["hop_length"], n_mels=40, output="db")
 
 
-def _soundscapes(fsdd, speakers, n, seed):
+def _soundscapes(fsdd, speakers, n, seed, scene):
     keep = np.isin(fsdd.speaker, speakers)
     clips = [c for c, k in zip(fsdd.data, keep) if k]
     return make_soundscapes(clips, fsdd.target[keep], sr=SR, n_soundscapes=n,
-                            random_state=seed, **SED)
+                            random_state=seed, **SED_COMMON, **SCENES[scene])
 
 
 def _context_frames(S, k=3):
@@ -68,39 +92,67 @@ def _context_frames(S, k=3):
     return np.concatenate(stacked, axis=1).transpose(0, 2, 1).reshape(n * n_frames, -1)
 
 
+def _sed_scores(test, pred, proba, classes):
+    """Frame macro-F1, event F1 (200 ms onset collar) and PSDS (scenario 1)."""
+    indicator = test.target.ndim == 3
+    bg = None if indicator else test.background_label
+    f1 = frame_f1_score(test.target, pred, background=bg)
+    events = rolls_to_events(pred, sr=SR, hop_length=SED_COMMON["hop_length"], background=bg,
+                             classes=list(test.target_names) if indicator else None)
+    ev = event_f1_score(test.events, events, t_collar=0.2)
+    psds = np.nan
+    if proba is not None and psds_score is not None:
+        psds = psds_score(test.events, proba, sr=SR, hop_length=SED_COMMON["hop_length"],
+                          classes=list(classes), background=bg)
+    return f1, ev, psds
+
+
 def bench_sed(fsdd, speakers, args):
     front = SpectrogramTransformer(**SED_FRONT)
-    rows = []
-    for i, held in speakers:
-        train = _soundscapes(fsdd, [s for s in np.unique(fsdd.speaker) if s != held],
-                             args.n_train, seed=i)
-        test = _soundscapes(fsdd, [held], args.n_test, seed=100 + i)
-        S_train, S_test = front.transform(train.data), front.transform(test.data)
-        bg = train.background_label
-        start = time.perf_counter()
-        cnn = CNNFrameClassifier(random_state=0, max_epochs=args.epochs, **args.cnn)
-        cnn.fit(S_train, train.target)
-        fit_s = time.perf_counter() - start
-        pred = cnn.predict(S_test)
-        f1 = frame_f1_score(test.target, pred, background=bg)
-        ev = event_f1_score(test.events, rolls_to_events(
-            pred, sr=SR, hop_length=SED["hop_length"], background=bg), t_collar=0.2)
-        start = time.perf_counter()
-        step = 4  # every fourth training frame: the forest's time stays about a minute
-        forest = RandomForestClassifier(n_estimators=50, min_samples_leaf=2, random_state=0)
-        forest.fit(_context_frames(S_train)[::step], train.target.reshape(-1)[::step])
-        rf_s = time.perf_counter() - start
-        rf_pred = forest.predict(_context_frames(S_test)).reshape(test.target.shape)
-        rf_f1 = frame_f1_score(test.target, rf_pred, background=bg)
-        rows.append((held, f1, ev, rf_f1, fit_s, rf_s))
-        print(f"sed {held:10s} frame macro-F1 {f1:.3f} (forest {rf_f1:.3f})  event F1 "
-              f"{ev:.3f}  fit {fit_s:.0f} s (forest {rf_s:.0f} s)", flush=True)
-    f1s = np.array([r[1] for r in rows])
-    rf = np.array([r[3] for r in rows])
-    worst = rows[int(f1s.argmin())][0]
-    print(f"sed mean frame macro-F1 {f1s.mean():.3f} (worst {worst} {f1s.min():.3f}); "
-          f"forest {rf.mean():.3f}; ratio {f1s.mean() / rf.mean():.2f}; "
-          f"event F1 {np.mean([r[2] for r in rows]):.3f}; target >= 0.85", flush=True)
+    results = {}
+    for scene in args.scenes:
+        for i, held in speakers:
+            for seed in args.seeds:
+                # seed 0 gives the folds of the first runs (scenes seeded i and 100 + i)
+                train = _soundscapes(fsdd, [s for s in np.unique(fsdd.speaker) if s != held],
+                                     args.n_train, seed=i + 1000 * seed, scene=scene)
+                test = _soundscapes(fsdd, [held], args.n_test, seed=100 + i + 1000 * seed,
+                                    scene=scene)
+                S_train, S_test = front.transform(train.data), front.transform(test.data)
+                step = 4  # every fourth training frame: the forest's time stays about a minute
+                start = time.perf_counter()
+                forest = RandomForestClassifier(n_estimators=50, min_samples_leaf=2,
+                                                random_state=seed)
+                flat = (-1,) + train.target.shape[2:]
+                forest.fit(_context_frames(S_train)[::step], train.target.reshape(flat)[::step])
+                rf_s = time.perf_counter() - start
+                rf_pred = forest.predict(_context_frames(S_test)).reshape(test.target.shape)
+                rf = _sed_scores(test, rf_pred, None, None)
+                results.setdefault((scene, "forest"), []).append((held, seed) + rf + (rf_s,))
+                for head in args.heads:
+                    start = time.perf_counter()
+                    cnn = CNNFrameClassifier(random_state=seed, max_epochs=args.epochs,
+                                             **{**HEADS[head], **args.cnn})
+                    cnn.fit(S_train, train.target)
+                    fit_s = time.perf_counter() - start
+                    scores = _sed_scores(test, cnn.predict(S_test), cnn.predict_proba(S_test),
+                                         cnn.classes_ if train.target.ndim == 2
+                                         else train.target_names)
+                    results.setdefault((scene, head), []).append((held, seed) + scores + (fit_s,))
+                    print(f"sed {scene:7s} {head:4s} {held:10s} seed {seed}: frame macro-F1 "
+                          f"{scores[0]:.3f} (forest {rf[0]:.3f})  event F1 {scores[1]:.3f} "
+                          f"(forest {rf[1]:.3f})  PSDS {scores[2]:.3f}  fit {fit_s:.0f} s "
+                          f"(forest {rf_s:.0f} s)", flush=True)
+    print("\nsed summary (means over folds and seeds; worst fold's frame macro-F1):")
+    targets = {"sparse": 0.85, "dense": 0.75}
+    for (scene, head), rows in results.items():
+        f1, ev, psds = (np.array([r[k] for r in rows]) for k in (2, 3, 4))
+        worst = rows[int(f1.argmin())]
+        target = f"; target >= {targets[scene]}" if scene in targets and head != "forest" else ""
+        psds_text = f"{np.nanmean(psds):.3f}" if np.isfinite(psds).any() else "-"
+        print(f"sed {scene:7s} {head:6s} frame macro-F1 {f1.mean():.3f} (worst {worst[0]} "
+              f"{f1.min():.3f})  event F1 {ev.mean():.3f}  PSDS {psds_text}  over "
+              f"{len(rows)} fold(s){target}", flush=True)
 
 
 # ------------------------------------------------------------ separation
@@ -180,6 +232,11 @@ def main():
     parser.add_argument("--per-speaker", type=int, default=20,
                         help="separation: training recordings per digit and speaker")
     parser.add_argument("--n-tones", type=int, default=500)
+    parser.add_argument("--scenes", default="sparse",
+                        help=f"sed: comma-separated scene kinds among {list(SCENES)}")
+    parser.add_argument("--heads", default="conv",
+                        help=f"sed: comma-separated temporal heads among {list(HEADS)}")
+    parser.add_argument("--seeds", default="0", help="sed: comma-separated seeds")
     parser.add_argument("--cnn", default="{}", help="CNNFrameClassifier parameters (Python dict; "
                         "skcnn.augment's classes by name)")
     parser.add_argument("--mask", default="{}", help="CNNMaskRegressor parameters")
@@ -189,6 +246,11 @@ def main():
     names = {"__builtins__": {}, **{n: getattr(skcnn.augment, n) for n in skcnn.augment.__all__}}
     for name in ("cnn", "mask", "pitch"):
         setattr(args, name, eval(getattr(args, name), names))
+    args.scenes, args.heads = args.scenes.split(","), args.heads.split(",")
+    args.seeds = [int(seed) for seed in args.seeds.split(",")]
+    for option, given, known in (("--scenes", args.scenes, SCENES), ("--heads", args.heads, HEADS)):
+        if set(given) - set(known):
+            parser.error(f"{option}: unknown {sorted(set(given) - set(known))}; use {list(known)}")
     fsdd = load_fsdd(FSDD) if {"sed", "separation"} & set(args.tasks) else None
     all_speakers = list(np.unique(fsdd.speaker)) if fsdd is not None else []
     speakers = args.speakers.split(",") if args.speakers else all_speakers
