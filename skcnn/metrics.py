@@ -11,11 +11,13 @@ label)``; an event list holds one list of such tuples per clip.
 Maintained libraries do the work where one has it: scikit-learn's
 ``f1_score`` for frame F1, ``mir_eval.util.match_events`` for the one-to-one
 matching of onsets that event F1 needs, ``mir_eval.melody`` for raw pitch
-accuracy. SI-SDR is written here: no maintained library ships it without
-torch (torchaudio, torchmetrics). This module imports numpy, scikit-learn and
-mir_eval only.
+accuracy. SI-SDR is written here: no maintained library
+ships it without torch (torchaudio, torchmetrics); so are the segment-based
+metrics, which reproduce ``sed_eval`` (see :func:`segment_f1_score`). At
+import, this module imports numpy, scikit-learn and mir_eval only.
 """
 
+import math
 import warnings
 from numbers import Number, Real
 
@@ -26,7 +28,7 @@ from sklearn.metrics import f1_score, make_scorer
 __all__ = [
     "frame_f1_score", "frame_error_rate", "rolls_to_events", "event_f1_score", "raw_pitch_accuracy",
     "si_sdr", "si_sdr_improvement", "make_frame_f1_scorer", "make_frame_error_rate_scorer",
-    "raw_pitch_accuracy_scorer",
+    "raw_pitch_accuracy_scorer", "segment_f1_score", "segment_error_rate",
 ]
 
 # Onsets derived from frames (``a * hop_length / sr``) carry rounding: 0.8 - 0.6 > 0.2 in floats.
@@ -328,14 +330,14 @@ def rolls_to_events(roll, *, sr, hop_length, background=None, classes=None):
     return events[0] if roll.ndim == 1 else events
 
 
-def _onsets_by_class(clip, name, index):
-    """``{label: array of onsets}`` of one clip's events, checked."""
+def _clip_events(clip, name, index):
+    """One clip's events, checked, as (onset, offset, label) tuples with float times."""
     if not isinstance(clip, (list, tuple)):
         raise ValueError(f"{name}[{index}]={clip!r} must be a list of (onset, offset, label) events")
     if len(clip) == 3 and isinstance(clip[0], Real):
         raise ValueError(f"{name}[{index}]={clip!r} is an event, not a clip's list of events; {name} "
                          "must be a list with one event list per clip: wrap a single clip as [events]")
-    onsets = {}
+    events = []
     for event in clip:
         if not isinstance(event, (list, tuple)) or len(event) != 3:
             raise ValueError(f"{name}[{index}] holds {event!r}; events are (onset, offset, label) tuples")
@@ -343,8 +345,33 @@ def _onsets_by_class(clip, name, index):
         if not all(isinstance(t, Real) and np.isfinite(t) for t in event[:2]):
             raise ValueError(f"{name}[{index}] holds {event!r}; an event's onset and offset must be "
                              "finite numbers of seconds")
-        onsets.setdefault(event[2], []).append(float(event[0]))
+        events.append((float(event[0]), float(event[1]), _python(event[2])))
+    return events
+
+
+def _timed_events(clip, name, index, *, strict=False):
+    """One clip's checked events, refused unless ``0 <= onset <= offset`` (``<`` if strict)."""
+    events = _clip_events(clip, name, index)
+    for onset, offset, label in events:
+        if onset < 0 or offset < onset or strict and offset == onset:
+            raise ValueError(f"{name}[{index}] holds {(onset, offset, label)!r}; events need "
+                             f"0 <= onset {'<' if strict else '<='} offset (in seconds)")
+    return events
+
+
+def _onsets_by_class(clip, name, index):
+    """``{label: array of onsets}`` of one clip's events, checked."""
+    onsets = {}
+    for onset, _, label in _clip_events(clip, name, index):
+        onsets.setdefault(label, []).append(onset)
     return {label: np.array(times) for label, times in onsets.items()}
+
+
+def _check_n_clips(y_true, y_pred, names=("y_true", "y_pred")):
+    """Refuse event lists (or scores) of different numbers of clips."""
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"{names[0]} has {len(y_true)} clips and {names[1]} has {len(y_pred)}; "
+                         "they must have as many")
 
 
 def event_f1_score(y_true, y_pred, *, t_collar=0.2, average="micro"):
@@ -385,9 +412,7 @@ def event_f1_score(y_true, y_pred, *, t_collar=0.2, average="micro"):
     _check_positive("t_collar", t_collar, strict=False)
     if average not in ("micro", "macro"):
         raise ValueError(f"average={average!r} must be 'micro' or 'macro'")
-    if len(y_true) != len(y_pred):
-        raise ValueError(f"y_true has {len(y_true)} clips and y_pred has {len(y_pred)}; "
-                         "they must have as many")
+    _check_n_clips(y_true, y_pred)
     counts = {}  # label -> [TP, FP, FN]
     for index, (ref_clip, est_clip) in enumerate(zip(y_true, y_pred)):
         ref, est = _onsets_by_class(ref_clip, "y_true", index), _onsets_by_class(est_clip, "y_pred", index)
@@ -400,6 +425,192 @@ def event_f1_score(y_true, y_pred, *, t_collar=0.2, average="micro"):
     f1 = [2 * tp / (2 * tp + fp + fn) for tp, fp, fn in counts.values()]  # each class has events
     tp, fp, fn = np.sum(list(counts.values()), axis=0)
     return float(2 * tp / (2 * tp + fp + fn) if average == "micro" else np.mean(f1))
+
+
+# --- segment-based metrics (DCASE; Mesaros et al., 2016) -----------------------------------------
+# Written here rather than imported from sed_eval: sed_eval needs dcase_util, a large package
+# (and it imports pkg_resources, gone from setuptools 81), for what is a few lines of numpy. The
+# tests check these against sed_eval.sound_event.SegmentBasedMetrics on random event lists.
+
+def _clip_durations(duration, n_clips):
+    """``duration`` (None, a number or one per clip) as a list of n_clips values or Nones."""
+    if duration is None or isinstance(duration, Real) and not isinstance(duration, bool):
+        if duration is not None:
+            _check_positive("duration", duration)
+        return [duration] * n_clips
+    if isinstance(duration, (str, bytes)) or not hasattr(duration, "__len__"):
+        raise ValueError(f"duration={duration!r} must be None, a number of seconds or one per clip")
+    if len(duration) != n_clips:
+        raise ValueError(f"duration has {len(duration)} values and there are {n_clips} clips; "
+                         "give one duration per clip, or one number for all")
+    for index, value in enumerate(duration):
+        _check_positive(f"duration[{index}]", _python(value))
+    return [float(value) for value in duration]
+
+
+def _segment_roll(events, columns, n_segments, segment_length):
+    """The (n_segments, n_classes) bool activity of one clip's events, as sed_eval computes it.
+
+    An event is active in segments ``floor(onset / segment_length)`` to
+    ``ceil(offset / segment_length)`` (excluded), cut at ``n_segments``;
+    the divisions are sed_eval's, so the boundaries round alike.
+    """
+    roll = np.zeros((n_segments, len(columns)), bool)
+    for onset, offset, label in events:
+        roll[int(math.floor(onset / segment_length)):int(math.ceil(offset / segment_length)),
+             columns[label]] = True
+    return roll
+
+
+def _segment_counts(y_true, y_pred, segment_length, duration):
+    """Counts pooled over clips: overall ``(TP, N_ref, N_sys, S + D + I)`` and, per class of
+    the union of both lists' labels, ``(TP, N_ref, N_sys)`` in an (n_classes, 3) array."""
+    _check_positive("segment_length", segment_length)
+    _check_n_clips(y_true, y_pred)
+    durations = _clip_durations(duration, len(y_true))
+    clips = [(_timed_events(ref, "y_true", index), _timed_events(est, "y_pred", index))
+             for index, (ref, est) in enumerate(zip(y_true, y_pred))]
+    columns = {}  # label -> column: the union of the labels (sed_eval's event_label_list)
+    for ref, est in clips:
+        for _, _, label in ref + est:
+            columns.setdefault(label, len(columns))
+    segment_length = float(segment_length)
+    overall, per_class = np.zeros(4, np.int64), np.zeros((len(columns), 3), np.int64)
+    for (ref, est), length in zip(clips, durations):
+        if length is None:  # sed_eval: the last offset of either list
+            length = max([offset for _, offset, _ in ref + est], default=0.0)
+        n_segments = int(math.ceil(length / segment_length))
+        ref_roll = _segment_roll(ref, columns, n_segments, segment_length)
+        est_roll = _segment_roll(est, columns, n_segments, segment_length)
+        tp = ref_roll & est_roll
+        n_tp, n_ref, n_sys = tp.sum(axis=1), ref_roll.sum(axis=1), est_roll.sum(axis=1)
+        # per segment S = min(N_ref, N_sys) - N_tp, D = max(0, N_ref - N_sys), I = max(0, N_sys - N_ref):
+        # S + D + I = max(N_ref, N_sys) - N_tp
+        overall += (n_tp.sum(), n_ref.sum(), n_sys.sum(), (np.maximum(n_ref, n_sys) - n_tp).sum())
+        per_class += np.stack([tp.sum(axis=0), ref_roll.sum(axis=0), est_roll.sum(axis=0)], axis=1)
+    return overall, per_class
+
+
+def _sed_eval_f_measure(n_tp, n_ref, n_sys):
+    """sed_eval's F-measure of counts (same operations, same rounding): NaN where there is no
+    reference or no estimated segment (its precision or recall is 0/0)."""
+    if n_ref == 0 or n_sys == 0:
+        return np.nan
+    precision, recall = float(n_tp / float(n_sys)), float(n_tp / float(n_ref))
+    if precision == 0 and recall == 0:
+        return 0.0
+    return float(2 * precision * recall / (precision + recall))
+
+
+def segment_f1_score(y_true, y_pred, *, segment_length=1.0, duration=None, average="micro"):
+    """DCASE segment-based F1 score of event lists (Mesaros et al., 2016).
+
+    Each clip is cut into segments of ``segment_length`` seconds; an event is
+    active in segments ``floor(onset / segment_length)`` to
+    ``ceil(offset / segment_length)`` (excluded), so an event that touches a
+    segment makes its class active there. In each segment a class active in
+    both the reference and the estimate is a true positive, one active in the
+    estimate only a false positive, one in the reference only a false
+    negative; the counts of all segments and clips are pooled. This
+    reproduces ``sed_eval.sound_event.SegmentBasedMetrics`` (its overall and
+    class-wise average F-measure, with the union of the labels as
+    ``event_label_list``), except where sed_eval answers NaN (see Returns).
+
+    Parameters
+    ----------
+    y_true, y_pred : list of lists of (onset, offset, label) tuples
+        One event list per clip, as :func:`rolls_to_events` returns for rolls,
+        with ``0 <= onset <= offset`` seconds. Events of one class may overlap.
+    segment_length : float, default=1.0
+        Segment length in seconds (sed_eval's ``time_resolution``); DCASE
+        reports 1.0.
+    duration : float or sequence of float, default=None
+        The evaluated length of each clip in seconds (one number for all, or
+        one per clip): ``ceil(duration / segment_length)`` segments, events
+        past the end cut off. None: each clip's last offset in either list
+        (sed_eval's default). Only a duration shorter than the events changes
+        the score, since segments with no active class count nothing.
+    average : {'micro', 'macro'}, default='micro'
+        'micro' (sed_eval's "overall"): ``2 TP / (2 TP + FP + FN)`` of the
+        pooled counts. 'macro' (sed_eval's "class-wise average"): the mean of
+        the per-class F1 over the classes that have both reference and
+        estimated segments. sed_eval's F1 of a class with no estimated segment
+        (precision 0/0) or no reference segment (recall 0/0) is NaN, and its
+        average skips NaN, so a class the estimate never outputs does not pull
+        'macro' down; 'micro' (or :func:`segment_error_rate`) counts it, and
+        suits model selection better.
+
+    Returns
+    -------
+    f1 : float
+        0.0 where sed_eval gives NaN: no estimated segment or no reference
+        segment at all ('micro'), no class with both ('macro').
+
+    See Also
+    --------
+    segment_error_rate : the error rate of the same segments.
+
+    Examples
+    --------
+    >>> from skcnn.metrics import segment_f1_score
+    >>> y_true = [[(0.0, 1.5, "dog"), (0.2, 2.0, "cat")]]  # dog: segments 0, 1; cat: 0, 1
+    >>> y_pred = [[(0.1, 0.9, "dog")]]                     # dog: segment 0
+    >>> segment_f1_score(y_true, y_pred)  # TP 1, FP 0, FN 3: 2 / (2 + 3)
+    0.4
+    >>> round(segment_f1_score(y_true, y_pred, average="macro"), 4)  # dog 2/3; cat never estimated
+    0.6667
+    """
+    if average not in ("micro", "macro"):
+        raise ValueError(f"average={average!r} must be 'micro' or 'macro'")
+    overall, per_class = _segment_counts(y_true, y_pred, segment_length, duration)
+    if average == "micro":
+        f1 = _sed_eval_f_measure(*overall[:3])
+    else:
+        f1 = [_sed_eval_f_measure(*counts) for counts in per_class]
+        f1 = np.mean([value for value in f1 if not np.isnan(value)] or [np.nan])
+    return 0.0 if np.isnan(f1) else float(f1)
+
+
+def segment_error_rate(y_true, y_pred, *, segment_length=1.0, duration=None):
+    """DCASE segment-based error rate of event lists (Mesaros et al., 2016).
+
+    The segments are those of :func:`segment_f1_score`. In each segment, with
+    ``N_ref`` and ``N_sys`` the classes active in the reference and in the
+    estimate and ``N_tp`` those in both, substitutions are
+    ``S = min(N_ref, N_sys) - N_tp``, deletions ``D = max(0, N_ref - N_sys)``
+    and insertions ``I = max(0, N_sys - N_ref)``;
+    ``ER = sum(S + D + I) / sum(N_ref)`` over all segments and clips. This
+    reproduces the overall error rate of
+    ``sed_eval.sound_event.SegmentBasedMetrics`` (which adds machine epsilon
+    to the denominator). Lower is better; it can exceed 1.
+    :func:`frame_error_rate` is this with one frame as the segment.
+
+    Parameters
+    ----------
+    y_true, y_pred : list of lists of (onset, offset, label) tuples
+        One event list per clip, as in :func:`segment_f1_score`.
+    segment_length : float, default=1.0
+        Segment length in seconds.
+    duration : float or sequence of float, default=None
+        Evaluated length of each clip, as in :func:`segment_f1_score`.
+
+    Returns
+    -------
+    error_rate : float
+
+    Examples
+    --------
+    >>> from skcnn.metrics import segment_error_rate
+    >>> y_true = [[(0.0, 2.0, "dog"), (1.0, 2.0, "cat")]]  # segment 0: dog; 1: dog, cat
+    >>> y_pred = [[(0.0, 1.0, "cat"), (1.0, 2.0, "dog")]]  # segment 0: cat; 1: dog
+    >>> segment_error_rate(y_true, y_pred)  # 1 substitution (0) + 1 deletion (1), over 3
+    0.6666666666666666
+    """
+    overall, _ = _segment_counts(y_true, y_pred, segment_length, duration)
+    if overall[1] == 0:
+        raise ValueError("y_true has no active class in any segment, so the error rate "
+                         "(errors / active reference classes) is undefined")
+    return float(overall[3] / overall[1])
 
 
 def raw_pitch_accuracy(y_true, y_pred, *, cent_tolerance=50):
@@ -600,3 +811,4 @@ def make_frame_error_rate_scorer(background=None):
 
 raw_pitch_accuracy_scorer = make_scorer(raw_pitch_accuracy)
 """A scorer of :func:`raw_pitch_accuracy` (default tolerance), greater is better."""
+

@@ -19,15 +19,18 @@ from skcnn.metrics import (
     raw_pitch_accuracy,
     raw_pitch_accuracy_scorer,
     rolls_to_events,
+    segment_error_rate,
+    segment_f1_score,
     si_sdr,
     si_sdr_improvement,
 )
 
 
 def test_import_is_light():
-    code = "import sys, skcnn, skcnn.metrics; skcnn.metrics; print('torch' in sys.modules)"
+    code = ("import sys, skcnn, skcnn.metrics; skcnn.metrics; "
+            "print([name for name in ('torch', 'sed_eval', 'sed_scores_eval') if name in sys.modules])")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "False"
+                          check=True).stdout.strip() == "[]"
 
 
 # --- frame F1 ---------------------------------------------------------------------------------
@@ -303,6 +306,199 @@ def test_event_f1_non_finite_times_are_errors(bad, where):
         event_f1_score([[(0.0, "end", "a")]], [[]])
 
 
+# --- segment-based F1 and error rate ----------------------------------------------------------
+
+# clip 0, 1 s segments: dog in 0, 1, 2 (0.0-2.5), cat in 1 (1.2-1.8); estimated dog in 0 and 2, bird in 1.
+# clip 1: cat in 0, nothing estimated.
+SEGMENT_TRUE = [[(0.0, 2.5, "dog"), (1.2, 1.8, "cat")], [(0.0, 1.0, "cat")]]
+SEGMENT_PRED = [[(0.5, 1.0, "dog"), (2.0, 3.0, "dog"), (1.0, 1.1, "bird")], []]
+
+
+def test_segment_metrics_hand_computed():
+    # segment 1 of clip 0: N_ref 2 (dog, cat), N_sys 1 (bird): S 1, D 1; clip 1: D 1
+    # TP 2, N_ref 5, N_sys 3
+    assert segment_f1_score(SEGMENT_TRUE, SEGMENT_PRED) == 2 * 2 / (5 + 3)
+    assert segment_error_rate(SEGMENT_TRUE, SEGMENT_PRED) == pytest.approx(3 / 5)
+    # dog: TP 2, N_ref 3, N_sys 2 -> 0.8; cat (never estimated) and bird (never in the reference)
+    # score NaN in sed_eval, and its class-wise average skips them
+    assert segment_f1_score(SEGMENT_TRUE, SEGMENT_PRED, average="macro") == pytest.approx(0.8)
+
+
+def test_segment_metrics_half_second_segments():
+    # clip 0, 6 segments of 0.5 s: dog 0-4, cat 2-3 (1.2 -> floor 2, 1.8 -> ceil 4); estimated dog 1
+    # (0.5-1.0), dog 4-5 (2.0-3.0), bird 2 (1.0-1.1 -> floor 2, ceil 3)
+    # per segment (ref / est): dog / - D; dog / dog TP; dog cat / bird S D; dog cat / - D D;
+    # dog / dog TP; - / dog I. Clip 1: cat 0-1, D D.
+    assert segment_f1_score(SEGMENT_TRUE, SEGMENT_PRED, segment_length=0.5) == pytest.approx(4 / 13)
+    assert segment_error_rate(SEGMENT_TRUE, SEGMENT_PRED, segment_length=0.5) == pytest.approx(8 / 9)
+
+
+def test_segment_metrics_duration_cuts_events_off():
+    # 2 s clips: clip 0 loses its third segment (dog in both): TP 1, N_ref 4, N_sys 2, S 1 D 2
+    for duration in (2.0, [2.0, 2.0], [2.0, 10.0], np.array([2, 10])):
+        assert segment_f1_score(SEGMENT_TRUE, SEGMENT_PRED, duration=duration) == pytest.approx(2 / 6)
+        assert segment_error_rate(SEGMENT_TRUE, SEGMENT_PRED, duration=duration) == pytest.approx(3 / 4)
+    # a duration past the last offset adds segments with nothing active: no change
+    assert segment_f1_score(SEGMENT_TRUE, SEGMENT_PRED, duration=60) == segment_f1_score(SEGMENT_TRUE,
+                                                                                          SEGMENT_PRED)
+
+
+def test_segment_metrics_overlapping_events_of_one_class_are_one_activity():
+    y_true = [[(0.0, 1.5, "a"), (1.0, 2.0, "a")]]
+    assert segment_f1_score(y_true, [[(0.0, 2.0, "a")]]) == 1.0
+    assert segment_error_rate(y_true, [[(0.0, 2.0, "a")]]) == 0.0
+
+
+def test_segment_metrics_empty():
+    # nothing estimated: sed_eval's F1 is NaN (precision 0/0), here 0.0; every reference segment a deletion
+    assert segment_f1_score([[(0.0, 1.0, "a")]], [[]]) == 0.0
+    assert segment_f1_score([[(0.0, 1.0, "a")]], [[]], average="macro") == 0.0
+    assert segment_error_rate([[(0.0, 1.0, "a")], []], [[], []]) == 1.0
+    assert segment_f1_score([[]], [[(0.0, 1.0, "a")]]) == 0.0
+    assert segment_f1_score([[], []], [[], []]) == 0.0
+    assert segment_f1_score([], []) == 0.0
+    with pytest.raises(ValueError, match="y_true has no active class in any segment"):
+        segment_error_rate([[]], [[(0.0, 1.0, "a")]])
+    with pytest.raises(ValueError, match="y_true has no active class in any segment"):
+        segment_error_rate([[(5.0, 6.0, "a")]], [[]], duration=5.0)  # cut off
+
+
+@pytest.mark.parametrize("metric", [segment_f1_score, segment_error_rate])
+def test_segment_metrics_errors(metric):
+    events = [[(0.0, 1.0, "a")]]
+    with pytest.raises(ValueError, match="y_true has 2 clips and y_pred has 1"):
+        metric([[], []], [[]])
+    with pytest.raises(ValueError, match=r"y_true\[0\]=\(0.0, 1.0, 'a'\) is an event"):
+        metric([(0.0, 1.0, "a")], [[]])
+    with pytest.raises(ValueError, match=r"y_true\[0\] holds \(-0.5, 1.0, 'a'\); events need 0 <= onset <="):
+        metric([[(-0.5, 1.0, "a")]], events)  # sed_eval indexes its roll from the end
+    with pytest.raises(ValueError, match=r"y_pred\[1\] holds \(2.0, 1.0, 'a'\); events need 0 <= onset"):
+        metric([[], []], [[], [(2.0, 1.0, "a")]])
+    with pytest.raises(ValueError, match=r"y_pred\[0\] holds .*onset and offset must be finite"):
+        metric(events, [[(0.0, np.inf, "a")]])
+    with pytest.raises(ValueError, match="segment_length=0 must be a positive number"):
+        metric(events, events, segment_length=0)
+    with pytest.raises(ValueError, match="duration=-1 must be a positive number"):
+        metric(events, events, duration=-1)
+    with pytest.raises(ValueError, match=r"duration\[1\]=nan must be a finite positive number"):
+        metric([[], []], [[], []], duration=[1.0, np.nan])
+    with pytest.raises(ValueError, match="duration has 1 values and there are 2 clips"):
+        metric([[], []], [[], []], duration=[1.0])
+    with pytest.raises(ValueError, match="duration='10' must be None, a number of seconds or one per clip"):
+        metric(events, events, duration="10")
+
+
+def test_segment_f1_average_error():
+    with pytest.raises(ValueError, match="average='weighted' must be 'micro' or 'macro'"):
+        segment_f1_score([[]], [[]], average="weighted")
+
+
+def _sed_eval_segment_metrics(y_true, y_pred, *, segment_length, duration):
+    """sed_eval's (overall F1, class-wise average F1, overall ER), the union of labels as its label list."""
+    with warnings.catch_warnings():  # dcase_util: pkg_resources is deprecated
+        warnings.simplefilter("ignore")
+        sed_eval = pytest.importorskip("sed_eval")
+    labels = list(dict.fromkeys(label for clip in y_true + y_pred for _, _, label in clip))
+    metrics = sed_eval.sound_event.SegmentBasedMetrics(event_label_list=labels,
+                                                       time_resolution=float(segment_length))
+    for index, (ref, est) in enumerate(zip(y_true, y_pred)):
+        length = duration if duration is None or np.isscalar(duration) else duration[index]
+        metrics.evaluate([dict(event_onset=a, event_offset=b, event_label=label) for a, b, label in ref],
+                         [dict(event_onset=a, event_offset=b, event_label=label) for a, b, label in est],
+                         evaluated_length_seconds=length)
+    with warnings.catch_warnings():  # the mean of no class's F1 (all NaN)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        macro = metrics.results_class_wise_average_metrics()["f_measure"].get("f_measure", np.nan)
+    return metrics.overall_f_measure()["f_measure"], macro, metrics.overall_error_rate()["error_rate"]
+
+
+def _random_events(rng, n_clips, labels, length=8.0, grid=0.5):
+    """Event lists over ``length`` s; half the events on a ``grid``, so on segment boundaries."""
+    clips = []
+    for _ in range(n_clips):
+        events = []
+        for _ in range(rng.integers(0, 7)):
+            onset = rng.uniform(0, length)
+            offset = onset + rng.uniform(0, 3)
+            if rng.random() < 0.5:
+                onset, offset = np.round(onset / grid) * grid, np.round(offset / grid) * grid
+            events.append((float(onset), float(offset), labels[rng.integers(len(labels))]))
+        clips.append(events)
+    return clips
+
+
+def _estimate(rng, y_true, labels):
+    """``y_true`` with events dropped, relabelled, moved, added, and some clips left empty."""
+    y_pred = []
+    for clip in y_true:
+        events = []
+        for onset, offset, label in [] if rng.random() < 0.15 else clip:
+            if rng.random() < 0.2:
+                continue
+            label = labels[rng.integers(len(labels))] if rng.random() < 0.2 else label
+            onset = max(0.0, onset + rng.normal(0, 0.4))
+            events.append((onset, max(onset, offset + rng.normal(0, 0.4)), label))
+        y_pred.append(events + _random_events(rng, 1, labels)[0][:rng.integers(0, 2)])
+    return y_pred
+
+
+def _assert_matches_sed_eval(y_true, y_pred, segment_length, duration):
+    expected = _sed_eval_segment_metrics(y_true, y_pred, segment_length=segment_length, duration=duration)
+    kwargs = dict(segment_length=segment_length, duration=duration)
+    ours = [segment_f1_score(y_true, y_pred, **kwargs),
+            segment_f1_score(y_true, y_pred, **kwargs, average="macro")]
+    for value, sed_eval_value in zip(ours, expected[:2]):
+        # sed_eval answers NaN where there is no estimated (or reference) segment at all: 0.0 here
+        assert value == (0.0 if np.isnan(sed_eval_value) else pytest.approx(sed_eval_value, abs=1e-12))
+    if expected[2] == 0 or expected[2] > 1e10:  # no reference segment: sed_eval divides by machine epsilon
+        with pytest.raises(ValueError, match="no active class"):
+            segment_error_rate(y_true, y_pred, segment_length=segment_length, duration=duration)
+    else:
+        assert segment_error_rate(y_true, y_pred, segment_length=segment_length,
+                                  duration=duration) == pytest.approx(expected[2], abs=1e-12)
+    return expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("segment_length", [1.0, 0.5])
+@pytest.mark.parametrize("duration", ["none", "scalar", "per_clip"])
+def test_segment_metrics_match_sed_eval(seed, segment_length, duration):
+    rng = np.random.default_rng(seed)
+    labels = ["dog", "cat", "bird", "car"]
+    y_true = _random_events(rng, 6, labels)
+    y_pred = _estimate(rng, y_true, labels)
+    # durations shorter than the events too, which cut them off
+    duration = {"none": None, "scalar": 6.0, "per_clip": list(rng.uniform(2, 11, 6))}[duration]
+    expected = _assert_matches_sed_eval(y_true, y_pred, segment_length, duration)
+    assert not np.isnan(expected).any()
+
+
+def test_segment_metrics_match_sed_eval_many_small_cases():
+    # few events per case: classes never estimated or never in the reference, empty clips, NaN in sed_eval
+    labels, seen_nan = ["a", "b", "c"], 0
+    for seed in range(60):
+        rng = np.random.default_rng(100 + seed)
+        y_true = _random_events(rng, 2, labels, length=3.0)
+        y_pred = _estimate(rng, y_true, labels)
+        seen_nan += np.isnan(_assert_matches_sed_eval(y_true, y_pred, [1.0, 0.5, 0.25][seed % 3], None)).any()
+    assert seen_nan > 0  # the edge cases came up
+
+
+def test_segment_metrics_match_sed_eval_with_integer_labels_and_empty_estimates():
+    rng = np.random.default_rng(7)
+    y_true = _random_events(rng, 5, [1, 2, 3])
+    _assert_matches_sed_eval(y_true, _estimate(rng, y_true, [1, 2, 3]), 1.0, None)
+    empty = [[] for _ in y_true]
+    f1, macro, error_rate = _assert_matches_sed_eval(y_true, empty, 0.5, 10.0)
+    assert np.isnan(f1) and np.isnan(macro) and error_rate == pytest.approx(1.0)
+
+
+def test_segment_macro_skips_what_sed_eval_scores_nan():
+    expected = _sed_eval_segment_metrics(SEGMENT_TRUE, SEGMENT_PRED, segment_length=1.0, duration=None)
+    assert expected[1] == pytest.approx(0.8)  # cat (missed) and bird (false alarm only) left out
+    assert segment_f1_score(SEGMENT_TRUE, SEGMENT_PRED, average="macro") == pytest.approx(expected[1])
+
+
 # --- raw pitch accuracy -----------------------------------------------------------------------
 
 def cents_off(f0, cents):
@@ -500,3 +696,4 @@ def test_raw_pitch_accuracy_scorer_in_grid_search():
     assert search.best_params_ == {"factor": 2 ** (30 / 1200)}
     assert search.best_score_ == 1.0
     assert raw_pitch_accuracy_scorer(ScaledPitch(2.0), f0, f0) == 0.0
+
