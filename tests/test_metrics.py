@@ -10,12 +10,14 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
+import skcnn.metrics
 from skcnn.metrics import (
     event_f1_score,
     frame_error_rate,
     frame_f1_score,
     make_frame_error_rate_scorer,
     make_frame_f1_scorer,
+    psds_score,
     raw_pitch_accuracy,
     raw_pitch_accuracy_scorer,
     rolls_to_events,
@@ -497,6 +499,174 @@ def test_segment_macro_skips_what_sed_eval_scores_nan():
     expected = _sed_eval_segment_metrics(SEGMENT_TRUE, SEGMENT_PRED, segment_length=1.0, duration=None)
     assert expected[1] == pytest.approx(0.8)  # cat (missed) and bird (false alarm only) left out
     assert segment_f1_score(SEGMENT_TRUE, SEGMENT_PRED, average="macro") == pytest.approx(expected[1])
+
+
+# --- PSDS -------------------------------------------------------------------------------------
+
+def _indicator_rolls(seed=0, n_clips=6, n_frames=60, n_classes=3):
+    """Random 0/1 rolls with events of 3 to 14 frames; every class has some."""
+    rng = np.random.default_rng(seed)
+    roll = np.zeros((n_clips, n_frames, n_classes), int)
+    for clip in roll:
+        for k in range(n_classes):
+            for _ in range(rng.integers(0, 3)):
+                start = rng.integers(0, n_frames - 3)
+                clip[start:start + rng.integers(3, 15), k] = 1
+    roll[0, 5:10, :] = 1
+    return roll
+
+
+PSDS_KWARGS = dict(sr=16000, hop_length=320, classes=["dog", "cat", "bird"])  # 20 ms frames
+
+
+@pytest.fixture(scope="module")
+def sed_scores_eval():
+    with warnings.catch_warnings():  # sed_scores_eval imports sed_eval: pkg_resources is deprecated
+        warnings.simplefilter("ignore")
+        return pytest.importorskip("sed_scores_eval")
+
+
+def test_psds_perfect_and_random_maps(sed_scores_eval):
+    roll = _indicator_rolls()
+    y_true = rolls_to_events(roll, sr=16000, hop_length=320, classes=PSDS_KWARGS["classes"])
+    # scores that rank every event frame above every other frame are perfect, whatever their values
+    assert psds_score(y_true, roll.astype(float), **PSDS_KWARGS) == 1.0
+    assert psds_score(y_true, 0.3 + 0.5 * roll + 0.1 * np.random.default_rng(1).random(roll.shape),
+                      **PSDS_KWARGS) == 1.0
+    # a random map: at 100 false positives per hour at most, 7.2 s of audio allow none
+    assert psds_score(y_true, np.random.default_rng(2).random(roll.shape), **PSDS_KWARGS) == 0.0
+    assert psds_score(y_true, np.ones(roll.shape), **PSDS_KWARGS) == 0.0
+
+
+def test_psds_frames_are_the_events_of_rolls_to_events(sed_scores_eval):
+    # the detection of frames [a, b) is (a, b) hops: it matches the events of the same frames
+    # exactly, so even with criteria of 1 (full intersection both ways) the score is perfect
+    roll = _indicator_rolls(seed=3)
+    y_true = rolls_to_events(roll, sr=16000, hop_length=320, classes=PSDS_KWARGS["classes"])
+    exact = dict(PSDS_KWARGS, dtc_threshold=1.0, gtc_threshold=1.0)
+    assert psds_score(y_true, roll.astype(float), **exact) == 1.0
+    late = np.roll(roll, 1, axis=1).astype(float)
+    assert psds_score(y_true, late, **exact, duration=3600.0) == 0.0
+    # one frame late is still a detection of the longer events under scenario 1's 0.7
+    assert 0 < psds_score(y_true, late, **PSDS_KWARGS, duration=3600.0) < 1
+
+
+def test_psds_background_column_is_left_out(sed_scores_eval):
+    roll = _indicator_rolls(seed=4)
+    y_true = rolls_to_events(roll, sr=16000, hop_length=320, classes=PSDS_KWARGS["classes"])
+    scores = np.clip(roll + np.random.default_rng(4).normal(0, 0.4, roll.shape), 0, None)
+    with_background = np.concatenate([np.random.default_rng(5).random(roll.shape[:2] + (1,)), scores], axis=2)
+    expected = psds_score(y_true, scores, **PSDS_KWARGS, duration=3600.0)
+    assert 0 < expected < 1
+    assert psds_score(y_true, with_background, sr=16000, hop_length=320, classes=["-", "dog", "cat", "bird"],
+                      background="-", duration=3600.0) == expected
+
+
+@pytest.mark.parametrize("scenario", [1, 2])
+def test_psds_matches_sed_scores_eval_on_hand_built_frames(sed_scores_eval, scenario):
+    import pandas as pd
+
+    rng = np.random.default_rng(6)
+    sr, hop_length, n_frames = 100, 10, 50  # frames of 0.1 s, clips of 5 s
+    y_true = [[(0.0, 0.8, "dog"), (1.5, 2.1, "cat"), (1.8, 3.0, "dog")],
+              [(2.0, 2.4, "cat")],
+              [(0.3, 4.9, "dog"), (4.0, 5.0, "cat")],
+              []]
+    scores = rng.random((4, n_frames, 2))
+    for clip, events in zip(scores, y_true):
+        for onset, offset, label in events:
+            clip[round(onset * 10):round(offset * 10), ["dog", "cat"].index(label)] += rng.uniform(0.3, 0.6)
+    scores[3, 10:15, 0] = 1.5  # the top score: a false alarm
+    kwargs = {1: dict(dtc_threshold=0.7, gtc_threshold=0.7, alpha_ct=0.0),
+              2: dict(dtc_threshold=0.1, gtc_threshold=0.1, cttc_threshold=0.3, alpha_ct=0.5)}[scenario]
+    kwargs.update(alpha_st=1.0, max_efpr=100.0)
+    # durations of 60 s (audio longer than the frames scored): 4 minutes, a false positive is 15 per hour
+    ours = psds_score(y_true, scores, sr=sr, hop_length=hop_length, classes=["dog", "cat"], duration=60,
+                      **kwargs)
+    # the frames by hand: frame t from t / 10 to (t + 1) / 10 s. Columns in separate blocks, so that
+    # pandas 3 hands sed_scores_eval 0.0.4 a writable copy (see skcnn.metrics._import_sed_scores_eval)
+    times = np.arange(n_frames + 1) / 10
+    frames = {f"clip{i}": pd.DataFrame({"onset": times[:-1].copy(), "offset": times[1:].copy(),
+                                        "dog": clip[:, 0].copy(), "cat": clip[:, 1].copy()}, copy=False)
+              for i, clip in enumerate(scores)}
+    expected = sed_scores_eval.intersection_based.psds(
+        scores=frames, ground_truth={f"clip{i}": events for i, events in enumerate(y_true)},
+        audio_durations={f"clip{i}": 60.0 for i in range(4)}, unit_of_time="hour", **kwargs)[0]
+    assert 0.1 < expected < 0.95
+    assert ours == pytest.approx(expected, abs=1e-12)
+
+
+def test_psds_errors(sed_scores_eval):
+    events = [[(0.0, 0.2, "a")], [(0.1, 0.3, "b")]]
+    scores = np.zeros((2, 4, 2))
+    kwargs = dict(sr=10, hop_length=1, classes=["a", "b"])
+    with pytest.raises(ValueError, match=r"scores has shape \(2, 4\); it must be \(n_clips, n_frames, n_cl"):
+        psds_score(events, scores[..., 0], **kwargs)
+    with pytest.raises(ValueError, match=r"scores has shape \(2, 0, 2\)"):
+        psds_score(events, scores[:, :0], **kwargs)
+    with pytest.raises(ValueError, match="scores must hold finite numbers"):
+        psds_score(events, np.full((2, 4, 2), np.nan), **kwargs)
+    with pytest.raises(ValueError, match="y_true has 1 clips and scores has 2"):
+        psds_score(events[:1], scores, **kwargs)
+    with pytest.raises(ValueError, match="classes has 3 labels but scores has 2 columns"):
+        psds_score(events, scores, sr=10, hop_length=1, classes=["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"classes=\['a', 'a'\] names a column twice"):
+        psds_score(events, scores, sr=10, hop_length=1, classes=["a", "a"])
+    with pytest.raises(ValueError, match=r"classes=\[1, '1'\]: sed_scores_eval names the columns by str"):
+        psds_score(events, scores, sr=10, hop_length=1, classes=[1, "1"])
+    with pytest.raises(ValueError, match=r"background='-' is not one of classes=\['a', 'b'\]"):
+        psds_score(events, scores, **kwargs, background="-")
+    with pytest.raises(ValueError, match=r"y_true\[1\] holds \(0.1, 0.3, 'c'\), whose label is not one of "
+                                         r"classes=\['a', 'b'\]"):
+        psds_score([[(0.0, 0.2, "a")], [(0.1, 0.3, "c")]], scores, **kwargs)
+    with pytest.raises(ValueError, match=r"y_true\[0\] holds \(0.0, 0.2, 'a'\), whose label is the backgr"):
+        psds_score(events, scores, **kwargs, background="a")
+    with pytest.raises(ValueError, match="y_true has no reference event, so PSDS"):
+        psds_score([[], []], scores, **kwargs)
+    with pytest.raises(ValueError, match=r"classes \['b'\] have no reference event in y_true"):
+        psds_score([[(0.0, 0.2, "a")], []], scores, **kwargs)
+    with pytest.raises(ValueError, match=r"y_true\[0\] holds 'a' events that overlap or touch"):
+        psds_score([[(0.0, 0.2, "a"), (0.2, 0.3, "a")], [(0.1, 0.3, "b")]], scores, **kwargs)
+    with pytest.raises(ValueError, match=r"y_true\[0\] holds \(0.2, 0.2, 'a'\); events need 0 <= onset < "):
+        psds_score([[(0.2, 0.2, "a")], [(0.1, 0.3, "b")]], scores, **kwargs)
+    with pytest.raises(ValueError, match="duration has 3 values and there are 2 clips"):
+        psds_score(events, scores, **kwargs, duration=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"alpha_ct=0.5 and cttc_threshold=None: cross-triggers"):
+        psds_score(events, scores, **kwargs, alpha_ct=0.5)
+    with pytest.raises(ValueError, match=r"alpha_ct=0.0 and cttc_threshold=0.3"):
+        psds_score(events, scores, **kwargs, cttc_threshold=0.3)
+    with pytest.raises(ValueError, match=r"dtc_threshold=1.5 must be in \(0, 1\]"):
+        psds_score(events, scores, **kwargs, dtc_threshold=1.5)
+    with pytest.raises(ValueError, match="gtc_threshold=0 must be a positive number"):
+        psds_score(events, scores, **kwargs, gtc_threshold=0)
+    with pytest.raises(ValueError, match="max_efpr=-1 must be a positive number"):
+        psds_score(events, scores, **kwargs, max_efpr=-1)
+    with pytest.raises(ValueError, match="hop_length=0 must be a positive number"):
+        psds_score(events, scores, sr=10, hop_length=0, classes=["a", "b"])
+
+
+def test_psds_without_sed_scores_eval_says_what_to_install(monkeypatch):
+    names = [name for name in sys.modules if name.split(".")[0] == "sed_scores_eval"] + ["sed_scores_eval"]
+    for name in names:
+        monkeypatch.setitem(sys.modules, name, None)  # None in sys.modules: that import fails
+    skcnn.metrics._import_sed_scores_eval.cache_clear()
+    try:
+        with pytest.raises(ImportError, match=r"pip install sed_scores_eval \(or pip install skcnn\[sed\]\)"):
+            psds_score([[(0.0, 0.1, "a")]], np.ones((1, 2, 1)), sr=10, hop_length=1, classes=["a"])
+    finally:
+        skcnn.metrics._import_sed_scores_eval.cache_clear()
+
+
+def test_psds_without_pkg_resources_says_which_setuptools(sed_scores_eval):
+    # sed_scores_eval imports sed_eval, whose dcase_util imports pkg_resources (gone in setuptools 81)
+    code = ("import sys; sys.modules['pkg_resources'] = None\n"
+            "from skcnn.metrics import psds_score\n"
+            "try:\n"
+            "    psds_score([[(0.0, 0.1, 'a')]], [[[1.0], [0.0]]], sr=10, hop_length=1, classes=['a'])\n"
+            "except ImportError as error:\n"
+            "    print(error)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "pip install 'setuptools<81'" in out
 
 
 # --- raw pitch accuracy -----------------------------------------------------------------------
