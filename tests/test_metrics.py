@@ -9,6 +9,8 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 import skcnn.metrics
 from skcnn.metrics import (
@@ -17,6 +19,9 @@ from skcnn.metrics import (
     frame_f1_score,
     make_frame_error_rate_scorer,
     make_frame_f1_scorer,
+    make_psds_scorer,
+    make_segment_error_rate_scorer,
+    make_segment_f1_scorer,
     psds_score,
     raw_pitch_accuracy,
     raw_pitch_accuracy_scorer,
@@ -867,3 +872,113 @@ def test_raw_pitch_accuracy_scorer_in_grid_search():
     assert search.best_score_ == 1.0
     assert raw_pitch_accuracy_scorer(ScaledPitch(2.0), f0, f0) == 0.0
 
+
+class ShiftedScores(ShiftedRoll):
+    """ShiftedRoll with ``predict_proba``: 0.8 on its shifted input's label (or indicator), else 0.1."""
+
+    def fit(self, X, y):
+        y = np.asarray(y)
+        self.classes_ = np.unique(y) if y.ndim == 2 else np.arange(y.shape[-1])
+        return self
+
+    def predict_proba(self, X):
+        X = np.roll(X, self.shift, axis=1)
+        return np.where((X[..., None] == self.classes_) if X.ndim == 2 else X == 1, 0.8, 0.1)
+
+
+SEGMENT_KWARGS = dict(sr=10, hop_length=1, segment_length=0.5)  # frames of 0.1 s, clips of 1.2 s
+
+
+def test_segment_f1_scorer_in_grid_search():
+    y = _label_rolls()
+    search = GridSearchCV(ShiftedRoll(), {"shift": [2, 0, 1]}, cv=KFold(4),
+                          scoring=make_segment_f1_scorer(**SEGMENT_KWARGS, background=0)).fit(y, y)
+    assert search.best_params_ == {"shift": 0}
+    assert search.best_score_ == 1.0
+    shifted = ShiftedRoll(shift=1).fit(y, y)
+    to_events = dict(sr=10, hop_length=1, background=0)
+    true, late = rolls_to_events(y, **to_events), rolls_to_events(np.roll(y, 1, axis=1), **to_events)
+    expected = segment_f1_score(true, late, segment_length=0.5, duration=1.2)
+    assert make_segment_f1_scorer(**SEGMENT_KWARGS, background=0)(shifted, y, y) == pytest.approx(expected)
+    macro = make_segment_f1_scorer(**SEGMENT_KWARGS, background=0, average="macro")(shifted, y, y)
+    assert macro == pytest.approx(segment_f1_score(true, late, segment_length=0.5, duration=1.2,
+                                                   average="macro"))
+
+
+def test_segment_scorers_accept_indicator_rolls_and_are_negated_for_the_error_rate():
+    y = np.eye(3, dtype=int)[_label_rolls()]           # (n_clips, n_frames, n_classes)
+    scorer = make_segment_error_rate_scorer(**SEGMENT_KWARGS, classes=["a", "b", "c"])
+    scores = cross_val_score(ShiftedRoll(shift=1), y, y, cv=KFold(4), scoring=scorer)
+    expected = [segment_error_rate(rolls_to_events(y[test], sr=10, hop_length=1),
+                                   rolls_to_events(np.roll(y[test], 1, axis=1), sr=10, hop_length=1),
+                                   segment_length=0.5) for _, test in KFold(4).split(y)]
+    np.testing.assert_allclose(scores, -np.array(expected))
+    assert (scores < 0).all()
+    f1 = cross_val_score(ShiftedRoll(), y, y, cv=KFold(4), scoring=make_segment_f1_scorer(**SEGMENT_KWARGS))
+    np.testing.assert_array_equal(f1, 1.0)
+
+
+def test_segment_scorers_check_their_arguments():
+    with pytest.raises(ValueError, match="sr=0 must be a positive number"):
+        make_segment_f1_scorer(sr=0, hop_length=1)
+    with pytest.raises(ValueError, match="segment_length=-1 must be a positive number"):
+        make_segment_error_rate_scorer(sr=10, hop_length=1, segment_length=-1)
+    with pytest.raises(ValueError, match="average='weighted' must be 'micro' or 'macro'"):
+        make_segment_f1_scorer(sr=10, hop_length=1, average="weighted")
+    y = _label_rolls()
+    with pytest.raises(ValueError, match="background='bg' cannot occur in these label rolls"):
+        make_segment_f1_scorer(sr=10, hop_length=1, background="bg")(ShiftedRoll().fit(y, y), y, y)
+    y = y[:, :, None, None]
+    with pytest.raises(ValueError, match=r"y_true has shape \(8, 12, 1, 1\); the scorer needs rolls with"):
+        make_segment_f1_scorer(sr=10, hop_length=1)(ShiftedRoll().fit(y, y), y, y)
+
+
+def test_psds_scorer_in_grid_search_with_label_rolls(sed_scores_eval):
+    y = _label_rolls()
+    y[:2][y[:2] == 2] = 1  # KFold(4)'s first fold has no event of class 2: left out of its PSDS
+    scorer = make_psds_scorer(sr=10, hop_length=1, background=0)
+    search = GridSearchCV(ShiftedScores(), {"shift": [2, 0, 1]}, scoring=scorer, cv=KFold(4)).fit(y, y)
+    assert search.best_params_ == {"shift": 0}
+    assert search.best_score_ == 1.0
+    # the same number as psds_score of the events and the probabilities, background column dropped
+    model = ShiftedScores(shift=1).fit(y, y)
+    events = rolls_to_events(y, sr=10, hop_length=1, background=0)
+    expected = psds_score(events, model.predict_proba(y), sr=10, hop_length=1, classes=[0, 1, 2],
+                          background=0, duration=3600.0)
+    assert 0 < expected < 1
+    long_clips = make_psds_scorer(sr=10 / 3000, hop_length=1, background=0)  # 300 s frames: 1 h clips
+    assert long_clips(model, y, y) == pytest.approx(psds_score(
+        rolls_to_events(y, sr=10 / 3000, hop_length=1, background=0), model.predict_proba(y), sr=10 / 3000,
+        hop_length=1, classes=[0, 1, 2], background=0))
+    assert "make_psds_scorer(sr=10, hop_length=1, background=0" in repr(scorer)
+
+
+def test_psds_scorer_with_indicator_rolls_and_a_pipeline(sed_scores_eval):
+    y = np.eye(3, dtype=int)[_label_rolls()]           # (n_clips, n_frames, n_classes)
+    pipeline = make_pipeline(FunctionTransformer(), ShiftedScores())  # classes_ of the last step
+    scores = cross_val_score(pipeline, y, y, cv=KFold(2), scoring=make_psds_scorer(sr=10, hop_length=1))
+    np.testing.assert_array_equal(scores, 1.0)
+    scorer = make_psds_scorer(sr=10, hop_length=1, classes=["a", "b", "c"], dtc_threshold=0.1,
+                              gtc_threshold=0.1, cttc_threshold=0.3, alpha_ct=0.5)
+    late = pipeline.set_params(shiftedscores__shift=1).fit(y, y)
+    events = rolls_to_events(y, sr=10, hop_length=1, classes=["a", "b", "c"])
+    assert scorer(late, y, y) == psds_score(events, late.predict_proba(y), sr=10, hop_length=1,
+                                            classes=["a", "b", "c"], dtc_threshold=0.1, gtc_threshold=0.1,
+                                            cttc_threshold=0.3, alpha_ct=0.5)
+
+
+def test_psds_scorer_errors(sed_scores_eval):
+    y = _label_rolls()
+    model = ShiftedScores().fit(y, y)
+    with pytest.raises(ValueError, match="alpha_ct=0.5 and cttc_threshold=None"):
+        make_psds_scorer(sr=10, hop_length=1, alpha_ct=0.5)
+    with pytest.raises(ValueError, match="hop_length=0 must be a positive number"):
+        make_psds_scorer(sr=10, hop_length=0)
+    with pytest.raises(ValueError, match=r"predict_proba returned shape \(4, 12, 3\) for y of shape \(8,"):
+        make_psds_scorer(sr=10, hop_length=1, background=0)(model, y[:4], y)
+    with pytest.raises(ValueError, match=r"y has shape \(12,\); the PSDS scorer needs rolls"):
+        make_psds_scorer(sr=10, hop_length=1, background=0)(model, y[0], y[0])
+    with pytest.raises(ValueError, match="classes has 2 labels but scores has 3 columns"):
+        make_psds_scorer(sr=10, hop_length=1, background=0, classes=[0, 1])(model, y, y)
+    with pytest.raises(ValueError, match="y_true has no reference event, so PSDS"):
+        make_psds_scorer(sr=10, hop_length=1, background=0)(model, np.zeros_like(y), np.zeros_like(y))
