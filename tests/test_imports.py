@@ -58,3 +58,18 @@ def test_imports_point_one_way(path):
             assert name in ALLOWED[part], f"{path.name} ({part}) imports skcnn.{name}"
         if part == "modules" and kind == "external":
             assert name not in ("sklearn", "skorch"), f"{path.name} imports {name}"
+
+
+# inside skcnn.metrics: the scorers import the metrics, the metrics the checks they share
+METRICS_LAYERS = {"_checks": 0, "_frames": 1, "_events": 1, "_psds": 1, "_pitch": 1, "_separation": 1,
+                  "_scorers": 2, "__init__": 3}
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "metrics").glob("*.py")), ids=lambda p: p.name)
+def test_metrics_modules_import_downwards(path):
+    layer = METRICS_LAYERS.get(path.stem)
+    assert layer is not None, f"metrics/{path.name} is new: give it a layer in METRICS_LAYERS"
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            for name in [node.module] if node.module else [alias.name for alias in node.names]:
+                assert METRICS_LAYERS.get(name, layer) < layer, f"metrics/{path.name} imports {name}"

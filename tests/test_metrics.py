@@ -12,7 +12,6 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-import skcnn.metrics
 from skcnn.metrics import (
     event_f1_score,
     frame_error_rate,
@@ -31,6 +30,7 @@ from skcnn.metrics import (
     si_sdr,
     si_sdr_improvement,
 )
+from skcnn.metrics._psds import _import_sed_scores_eval
 
 
 def test_import_is_light():
@@ -589,7 +589,7 @@ def test_psds_matches_sed_scores_eval_on_hand_built_frames(sed_scores_eval, scen
     ours = psds_score(y_true, scores, sr=sr, hop_length=hop_length, classes=["dog", "cat"], duration=60,
                       **kwargs)
     # the frames by hand: frame t from t / 10 to (t + 1) / 10 s. Columns in separate blocks, so that
-    # pandas 3 hands sed_scores_eval 0.0.4 a writable copy (see skcnn.metrics._import_sed_scores_eval)
+    # pandas 3 hands sed_scores_eval 0.0.4 a writable copy (see skcnn.metrics._psds._import_sed_scores_eval)
     times = np.arange(n_frames + 1) / 10
     frames = {f"clip{i}": pd.DataFrame({"onset": times[:-1].copy(), "offset": times[1:].copy(),
                                         "dog": clip[:, 0].copy(), "cat": clip[:, 1].copy()}, copy=False)
@@ -654,12 +654,12 @@ def test_psds_without_sed_scores_eval_says_what_to_install(monkeypatch):
     names = [name for name in sys.modules if name.split(".")[0] == "sed_scores_eval"] + ["sed_scores_eval"]
     for name in names:
         monkeypatch.setitem(sys.modules, name, None)  # None in sys.modules: that import fails
-    skcnn.metrics._import_sed_scores_eval.cache_clear()
+    _import_sed_scores_eval.cache_clear()
     try:
         with pytest.raises(ImportError, match=r"pip install sed_scores_eval \(or pip install skcnn\[sed\]\)"):
             psds_score([[(0.0, 0.1, "a")]], np.ones((1, 2, 1)), sr=10, hop_length=1, classes=["a"])
     finally:
-        skcnn.metrics._import_sed_scores_eval.cache_clear()
+        _import_sed_scores_eval.cache_clear()
 
 
 def test_psds_without_pkg_resources_says_which_setuptools(sed_scores_eval):
