@@ -14,7 +14,8 @@ the frame and pixel estimators (``_frame``), target kinds and grids, the
 parameter constraints (``_params``), the training batches and their
 augmentation (``_augmenting``), callbacks (``_callbacks``), what happens
 around a training call (``_session``), the in-memory data path (``_data``),
-persistence (``_persistence``) and the shared docstrings (``_docs``).
+data-parallel training under torchrun (``_distributed``), persistence
+(``_persistence``) and the shared docstrings (``_docs``).
 """
 
 from ._clip import CNNClassifier, CNNRegressor

@@ -30,6 +30,12 @@ before anything is changed, so a call that fails validation leaves the
 estimator as it was; a call that fails while training (a non-finite
 loss, an error in the network or a callback) is undone.
 
+In a process of a ``torch.distributed`` group of several processes
+(torchrun), a training call trains data-parallel: each process on its part
+of every batch, through torch's ``DistributedDataParallel``
+(:mod:`skcnn.estimators._distributed`; the hooks ``infer``,
+``get_iterator``, ``get_loss`` and ``notify`` hand over to it).
+
 ``augment=`` (:mod:`skcnn.augment`) runs on training batches only, through
 the call's :class:`~skcnn.estimators._augmenting.TrainingBatches`;
 ``set_params`` routes ``augment__<name>`` to it.
@@ -57,6 +63,7 @@ from ._callbacks import (
 from ._grids import check_y_shape_early
 from ._params import check_hyperparameters, check_sample_weight
 from ._data import TensorBatchIterator, TensorDataset
+from ._distributed import DataParallel, data_parallel
 from ..utils._device import torch_threads
 from ._session import training_session
 from ._targets import Labels
@@ -355,6 +362,9 @@ class BaseCNN(NeuralNet):
         if training and iterator is TensorBatchIterator:
             kwargs.setdefault("shuffle", True)
             kwargs.setdefault("seed", self._call_seeds[1])
+        parallel = getattr(self, "_data_parallel", None)
+        if training and parallel is not None:
+            return parallel.batches(iterator(dataset, **kwargs))
         return iterator(dataset, **kwargs)
 
     # -------------------------------------------------------------- training
@@ -408,6 +418,9 @@ class BaseCNN(NeuralNet):
         # KeyboardInterrupt, a real Ctrl-C included. Here only that one is a
         # stop request; any other KeyboardInterrupt propagates.
         getattr(self, method_name)(self, **cb_kwargs)
+        parallel = getattr(self, "_data_parallel", None)
+        if parallel is not None and method_name == "on_batch_end" and cb_kwargs.get("training"):
+            parallel.record_batch_size(self.history)
         for _, callback in self.callbacks_:
             try:
                 getattr(callback, method_name)(self, **cb_kwargs)
@@ -433,6 +446,15 @@ class BaseCNN(NeuralNet):
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
 
+    def infer(self, x, **fit_params):
+        # a data-parallel call's training forwards go through torch's
+        # DistributedDataParallel (which averages the gradients); every other
+        # forward (validation, prediction) through the plain network
+        parallel = getattr(self, "_data_parallel", None)
+        if parallel is None or not self.module_.training:
+            return super().infer(x, **fit_params)
+        return parallel.forward(to_tensor(x, device=self.device), **fit_params)
+
     def validation_step(self, batch, **fit_params):
         self._set_mode(False)
         Xi, yi = unpack_data(batch)
@@ -454,11 +476,14 @@ class BaseCNN(NeuralNet):
             y_true, weight = y_true
         y_true = to_tensor(y_true, device=self.device)
         y_true, element_weight = self._target.element_weights(self, y_true)
+        # a data-parallel call's training batches always carry weights
+        parallel = getattr(self, "_data_parallel", None) if training else None
         if weight is None and element_weight is None:
             return self.criterion_(y_pred, y_true)
         losses = unreduced_losses(
             self.criterion_, y_pred, y_true,
-            needs="sample weights, class weights and missing targets need")
+            needs=("data-parallel training needs" if parallel is not None else
+                   "sample weights, class weights and missing targets need"))
         w = torch.ones((), device=losses.device, dtype=losses.dtype)
         if weight is not None:
             weight = to_tensor(weight, device=self.device).to(losses.dtype)
@@ -467,6 +492,8 @@ class BaseCNN(NeuralNet):
             w = w * element_weight.to(losses.dtype).reshape(
                 element_weight.shape + (1,) * (losses.ndim - element_weight.ndim))
         w = w.expand_as(losses)
+        if parallel is not None:
+            return parallel.loss((losses * w).sum(), w.sum())
         return (losses * w).sum() / w.sum().clamp_min(1e-12)
 
     def _auto_augment(self, sample_ndim):
@@ -539,9 +566,13 @@ class BaseCNN(NeuralNet):
     def _train(self, X, y, sample_weight=None, *, fresh, classes=None, **fit_params):
         """fit and partial_fit: check everything, then set, then train."""
         self._check_hyperparameters()
+        # under torchrun, this process's share of a data-parallel call (None alone)
+        parallel = DataParallel.of(self)
         X, y_enc, weight, state = self._validate_training_data(
             X, y, sample_weight, fresh=fresh, classes=classes
         )
+        if parallel is not None:
+            parallel.check_same_data(len(X))
         before = dict(vars(self))
         trained = self._training_state()
         for name, value in state.items():
@@ -551,23 +582,29 @@ class BaseCNN(NeuralNet):
             self._seed_base = int(rng.randint(_SEED_MAX))
             self._n_training_calls = 0
         self._call_seeds = seeds = self._next_seeds()
+        own = seeds  # the seeds of this process's own draws: dropout, augmentations
+        if parallel is not None:
+            self._call_seeds = seeds = parallel.agree(seeds)
+            own = parallel.own_seeds(seeds)
         dataset = self._training_dataset(X, y_enc, weight)
         batches = TrainingBatches(
-            self.augment_, seed=seeds[3], device=self.device,
+            self.augment_, seed=own[3], device=self.device,
             mixable_target=lambda y, dtype: self._target.mixable(self, y, dtype))
         try:
-            with training_session(self, seeds[0]):
+            with training_session(self, own[0]):
                 if fresh:
                     self._initialize_or_restore(before)
                 elif self._callbacks_outdated():
                     self._initialize_or_restore(before, self.initialize_callbacks)
                 self._training_batches = batches
-                self.notify("on_train_begin", X=dataset, y=None)
-                try:
-                    self.fit_loop(dataset, None, **fit_params)
-                except _StopTraining:
-                    pass
-                self.notify("on_train_end", X=dataset, y=None, training_batches=batches)
+                with data_parallel(self, parallel):
+                    self.notify("on_train_begin", X=dataset, y=None)
+                    try:
+                        self.fit_loop(dataset, None, **fit_params)
+                    except _StopTraining:
+                        pass
+                    self.notify("on_train_end", X=dataset, y=None,
+                                training_batches=batches)
         except Exception:
             # a failed call (a non-finite loss, an error in the network or a
             # callback) leaves the estimator as it was: half-trained weights
