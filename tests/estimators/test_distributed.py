@@ -21,7 +21,7 @@ from skcnn import CNNClassifier
 from skcnn.estimators._distributed import _RankBatches
 
 sys.path.insert(0, str(Path(__file__).parent))
-from distributed_script import DEFAULTS, EXACT, EXACT_BATCH, make_maps
+from distributed_script import CLASS_WEIGHT, DEFAULTS, EXACT, EXACT_BATCH, make_maps
 
 SCRIPT = Path(__file__).parent / "distributed_script.py"
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,15 +88,16 @@ def assert_same_state(a, b, **tolerance):
 
 
 @pytest.mark.slow  # two processes start (imports: seconds each)
-@pytest.mark.parametrize("weighted", [False, True], ids=["plain", "sample_weight"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["plain", "sample_and_class_weights"])
 def test_two_processes_train_as_one_on_the_global_batch(two_processes, weighted):
     # no batch norm, dropout or augmentation: the two parts of every global
     # batch give the global batch's gradient, so one process with the same
     # batch_size and random_state trains the same network, up to rounding
     # (parts of 8 and 7 samples, and a last batch of 1: a zero-weight copy)
     X, y, weight = make_maps()
-    alone = CNNClassifier(**EXACT, batch_size=EXACT_BATCH).fit(
-        X, y, sample_weight=weight if weighted else None)
+    alone = CNNClassifier(**EXACT, batch_size=EXACT_BATCH,
+                          class_weight=CLASS_WEIGHT if weighted else None)
+    alone.fit(X, y, sample_weight=weight if weighted else None)
     assert alone.history_[-1, "train_loss"] < alone.history_[0, "train_loss"]
     name = "weighted" if weighted else "plain"
     for rank in range(2):
