@@ -36,6 +36,8 @@ import numpy as np
 import torch
 from skorch.callbacks import EarlyStopping
 
+from ._data import TensorBatchIterator, TensorDataset
+
 __all__ = ["DataParallel", "data_parallel"]
 
 _SEED_MAX = np.iinfo(np.int32).max
@@ -57,7 +59,7 @@ def _stops_training(callbacks):
         if isinstance(callback, tuple):
             callback = callback[1]
         kind = callback if isinstance(callback, type) else type(callback)
-        if isinstance(kind, type) and issubclass(kind, EarlyStopping):
+        if issubclass(kind, EarlyStopping):
             return True
     return False
 
@@ -72,13 +74,17 @@ class DataParallel:
     world_size : int
         Number of processes (at least 2).
     device : torch.device
-        The training device; small collectives run on it too.
+        The training device.
+    gather_device : torch.device
+        Where the all-gathers of seeds and sizes run: the CPU with gloo
+        (whose all-gather of CUDA tensors is not a given), else ``device``.
     """
 
-    def __init__(self, rank, world_size, device):
+    def __init__(self, rank, world_size, device, gather_device):
         self.rank = rank
         self.world_size = world_size
         self.device = device
+        self.gather_device = gather_device
         self.wrapper = None
         self._batches = None
 
@@ -108,8 +114,6 @@ class DataParallel:
                 "validation loss. Train for a fixed max_epochs (chosen with early stopping "
                 "in one process, for instance)"
             )
-        from ._data import TensorBatchIterator, TensorDataset
-
         if net.iterator_train is not TensorBatchIterator or not (
                 isinstance(net.dataset, type) and issubclass(net.dataset, TensorDataset)):
             raise ValueError(
@@ -127,7 +131,8 @@ class DataParallel:
             )
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
-        return cls(rank, world_size, device)
+        gather_device = torch.device("cpu") if "gloo" in backend else device
+        return cls(rank, world_size, device, gather_device)
 
     # ------------------------------------------------------- collectives
     def check_same_data(self, n_samples):
@@ -154,8 +159,9 @@ class DataParallel:
         return [int(s) for s in rng.integers(0, _SEED_MAX, size=len(seeds))]
 
     def _gather(self, tensor):
-        parts = [torch.empty_like(tensor, device=self.device) for _ in range(self.world_size)]
-        torch.distributed.all_gather(parts, tensor.to(self.device))
+        tensor = tensor.to(self.gather_device)
+        parts = [torch.empty_like(tensor) for _ in range(self.world_size)]
+        torch.distributed.all_gather(parts, tensor)
         return torch.stack(parts).cpu()
 
     # ----------------------------------------------------------- training

@@ -81,6 +81,8 @@ def refusals(X, y, rank):
     messages = {}
     for name, params, data in (
         ("early_stopping", dict(TINY, early_stopping=True, max_epochs=1), (X, y)),
+        ("iterator", dict(TINY, max_epochs=1, iterator_train=torch.utils.data.DataLoader),
+         (X, y)),
         ("different_data", dict(TINY, max_epochs=1),
          (X[:-1], y[:-1]) if rank == 1 else (X, y)),
     ):

@@ -137,6 +137,7 @@ def test_what_cannot_run_data_parallel_is_refused_in_every_process(two_processes
         assert messages["early_stopping"].startswith(
             "early_stopping=True: CNNClassifier cannot stop early in data-parallel training")
         assert "were given [46, 45] training samples" in messages["different_data"]
+        assert "leave iterator_train and dataset at their defaults" in messages["iterator"]
 
 
 @pytest.mark.slow
