@@ -108,8 +108,10 @@ class DataParallel:
         name = type(net).__name__
         where = f"in data-parallel training ({world_size} processes)"
         if net.early_stopping or _stops_training(net.callbacks):
+            what = ("early_stopping=True" if net.early_stopping
+                    else "callbacks holds an EarlyStopping")
             raise ValueError(
-                f"early_stopping={net.early_stopping!r}: {name} cannot stop early {where}: "
+                f"{what}: {name} cannot stop early {where}: "
                 "every process would have to take the same decision from its own "
                 "validation loss. Train for a fixed max_epochs (chosen with early stopping "
                 "in one process, for instance)"
@@ -123,7 +125,7 @@ class DataParallel:
             )
         device = torch.device(net.device)
         backend = str(torch.distributed.get_backend())
-        if device.type == "cpu" and "gloo" not in backend:
+        if device.type == "cpu" and backend == "nccl":
             raise ValueError(
                 f"device={net.device!r} but the process group's backend is {backend!r}, "
                 "which runs on GPUs only: pass device='cuda' (one GPU per process), or "
