@@ -179,15 +179,16 @@ default={D['activation']!r}
         and in prediction (``predict``, ``score`` and the early-stopping
         validation alike). '32': float32 throughout. 'bf16': the network
         runs under torch's autocast in bfloat16 (convolutions and matrix
-        products; the weights, the optimizer, the loss and the outputs
-        returned stay float32), on a CPU or on a GPU with native bfloat16
+        products; the weights, the optimizer, the loss and the network's
+        output stay float32), on a CPU or on a GPU with native bfloat16
         (NVIDIA compute capability 8.0 or later; on another GPU a ValueError
         suggests '16-mixed'). A CPU without bfloat16 instructions
-        (AVX512-BF16 or AMX) still runs 'bf16', emulated and slower than '32'
+        (AVX512-BF16 or AMX) still runs 'bf16', emulated and several times slower than '32'
         (:ref:`threads_gpus_precision`). '16-mixed': float16 under autocast
         with the loss scaled (torch's ``GradScaler``), CUDA devices only (on
-        a CPU a ValueError suggests 'bf16'). The lower precisions change the
-        outputs' last digits, not their dtype. It is a setting of training
+        a CPU a ValueError suggests 'bf16'). The outputs keep their dtype and
+        differ from '32''s by the lower precision's rounding (bfloat16 keeps
+        about 3 significant digits). It is a setting of training
         and prediction, not of the network: ``save_weights`` writes float32
         weights, which load and predict under any precision.
     verbose : int, default={D['verbose']}
