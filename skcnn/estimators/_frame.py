@@ -270,6 +270,7 @@ activation, hidden_units
         random_state=None,
         device="cpu",
         n_threads=1,
+        precision="32",
         verbose=0,
         module=None,
         criterion=torch.nn.CrossEntropyLoss,
@@ -313,6 +314,7 @@ activation, hidden_units
         self.offset_threshold = offset_threshold
         self.random_state = random_state
         self.n_threads = n_threads
+        self.precision = precision
 
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Build the network for ``X`` and ``y`` and train it.
@@ -596,6 +598,7 @@ batchnorm, activation, global_pool, hidden_units, time_context, temporal
         random_state=None,
         device="cpu",
         n_threads=1,
+        precision="32",
         verbose=0,
         module=None,
         criterion=torch.nn.MSELoss,
@@ -634,6 +637,7 @@ batchnorm, activation, global_pool, hidden_units, time_context, temporal
         self.augment = augment
         self.random_state = random_state
         self.n_threads = n_threads
+        self.precision = precision
 
     def predict(self, X):
         """A value per frame (and target).
@@ -762,6 +766,7 @@ class CNNMaskRegressor(RegressorMixin, BaseCNN):
         random_state=None,
         device="cpu",
         n_threads=1,
+        precision="32",
         verbose=0,
         module=None,
         criterion=torch.nn.BCEWithLogitsLoss,
@@ -796,6 +801,7 @@ class CNNMaskRegressor(RegressorMixin, BaseCNN):
         self.augment = augment
         self.random_state = random_state
         self.n_threads = n_threads
+        self.precision = precision
 
     def predict(self, X):
         """The mask of each clip.
