@@ -17,6 +17,8 @@ import torch
 from ..utils._private import Interval, StrOptions, validate_parameter_constraints
 from ..augment import Augmentation
 from ..modules import ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS
+from ..modules._frame import TEMPORAL_HEADS
+from ..modules._layers import FREQUENCY_POOLINGS
 from ..utils._device import resolve_device
 from ._augmenting import check_augment_params
 
@@ -52,6 +54,23 @@ NETWORK_CONSTRAINTS = {
     "hidden_units": [tuple, list],
     "architecture": [StrOptions({"cnn", "lenet5"})],
 }
+
+#: The per-frame network's: the clip network's but those that would move
+#: frames (a frame network pools a frame's bins; 'time' would pool its frames
+#: away), with its temporal head's.
+_FRAME_NETWORK_BASE = {
+    **{k: v for k, v in NETWORK_CONSTRAINTS.items()
+       if k not in ("stride", "padding", "architecture")},
+    "global_pool": [StrOptions(set(FREQUENCY_POOLINGS)), None],
+}
+FRAME_NETWORK_CONSTRAINTS = {
+    **_FRAME_NETWORK_BASE,
+    "time_context": [Interval(Integral, 0, None, closed="left")],
+    "temporal": [StrOptions(set(TEMPORAL_HEADS))],
+}
+#: The mask network's (a U-Net: no pooling of the bins, no dense layers).
+MASK_NETWORK_CONSTRAINTS = {k: v for k, v in _FRAME_NETWORK_BASE.items()
+                            if k not in ("global_pool", "hidden_units")}
 
 TRAINING_CONSTRAINTS = {
     "lr": [Interval(Real, 0, None, closed="neither")],
