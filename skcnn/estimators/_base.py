@@ -6,8 +6,8 @@ output grid (:mod:`skcnn.estimators._grids`: one output per clip, per frame
 or per pixel), given as the class attributes ``_target`` and ``_grid``. It
 extends skorch through its public hooks only: ``initialize_module``
 (through the public :meth:`BaseCNN.build_module`), ``initialize_criterion``,
-``get_dataset``, ``get_iterator``, ``get_split_datasets``,
-``train_step_single``, ``validation_step``, ``get_loss``, ``notify``,
+``get_dataset``, ``get_iterator``, ``get_split_datasets``, ``infer``,
+``train_step``, ``train_step_single``, ``validation_step``, ``get_loss``, ``notify``,
 ``get_default_callbacks``, ``initialize_callbacks``, ``set_params`` and
 callbacks. The estimators (:mod:`skcnn.estimators._clip`,
 :mod:`skcnn.estimators._frame`) add their signatures, their defaults and
@@ -36,6 +36,13 @@ of every batch, through torch's ``DistributedDataParallel``
 (:mod:`skcnn.estimators._distributed`; the hooks ``infer``,
 ``get_iterator``, ``get_loss`` and ``notify`` hand over to it).
 
+``precision=`` runs the network under torch's autocast in ``infer``, the
+one place every training step, validation step and prediction goes
+through; its output comes back in float32, so the loss, the scores and the
+predictions are computed in float32 from float32 weights. '16-mixed' also
+scales the loss in ``train_step_single`` and steps the optimizer through
+torch's ``GradScaler`` in ``train_step``.
+
 ``augment=`` (:mod:`skcnn.augment`) runs on training batches only, through
 the call's :class:`~skcnn.estimators._augmenting.TrainingBatches`;
 ``set_params`` routes ``augment__<name>`` to it.
@@ -50,7 +57,7 @@ from sklearn.base import ClassifierMixin
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import unpack_data
-from skorch.utils import to_numpy, to_tensor
+from skorch.utils import TeeGenerator, to_numpy, to_tensor
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
@@ -61,7 +68,7 @@ from ._callbacks import (
     FLAT_SHARES, EpochLog, FiniteLoss, WeightAveraging, cosine_schedule, sets_the_rate,
 )
 from ._grids import check_y_shape_early
-from ._params import check_hyperparameters, check_sample_weight
+from ._params import PRECISIONS, check_hyperparameters, check_precision, check_sample_weight
 from ._data import TensorBatchIterator, TensorDataset
 from ._distributed import DataParallel, data_parallel
 from ..utils._device import torch_threads
@@ -97,6 +104,16 @@ def unreduced_losses(criterion, y_pred, y_true, *, needs):
         return criterion(y_pred, y_true)
     finally:
         criterion.reduction = reduction
+
+
+def _as_float32(output):
+    """The network's floating-point output (or tuple of outputs) in float32:
+    under autocast it comes out in bfloat16 or float16."""
+    if isinstance(output, tuple):
+        return tuple(_as_float32(part) for part in output)
+    if torch.is_tensor(output) and output.is_floating_point():
+        return output.float()
+    return output
 
 
 class _StopTraining(Exception):
@@ -443,7 +460,12 @@ class BaseCNN(NeuralNet):
         Xi, yi = getattr(self, "_training_batches", unpack_data)(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        loss.backward()
+        if self.precision == "16-mixed":
+            # small float16 gradients would flush to zero: backpropagate the
+            # loss scaled up (train_step unscales the gradients)
+            self._grad_scaler().scale(loss).backward()
+        else:
+            loss.backward()
         return {"loss": loss, "y_pred": y_pred}
 
     def infer(self, x, **fit_params):
@@ -452,8 +474,48 @@ class BaseCNN(NeuralNet):
         # forward (validation, prediction) through the plain network
         parallel = getattr(self, "_data_parallel", None)
         if parallel is None or not self.module_.training:
-            return super().infer(x, **fit_params)
-        return parallel.forward(to_tensor(x, device=self.device), **fit_params)
+            forward, inputs = super().infer, x
+        else:
+            forward, inputs = parallel.forward, to_tensor(x, device=self.device)
+        if self.precision == "32":
+            return forward(inputs, **fit_params)
+        # autocast runs the convolutions and matrix products in the lower
+        # precision and keeps the weights in float32; the output comes back
+        # in float32 for the loss (and whatever reads it) to be float32
+        with torch.autocast(torch.device(self.device).type, dtype=PRECISIONS[self.precision]):
+            output = forward(inputs, **fit_params)
+        return _as_float32(output)
+
+    def train_step(self, batch, **fit_params):
+        if self.precision != "16-mixed":
+            return super().train_step(batch, **fit_params)
+        # skorch's step, through the scaler: torch's GradScaler takes no
+        # optimizer closure, the gradients are unscaled before
+        # on_grad_computed (so gradient clipping sees the true ones), and a
+        # step whose gradients overflowed is skipped while the scale drops
+        scaler = self._grad_scaler()
+        self.optimizer_.zero_grad()
+        step = self.train_step_single(batch, **fit_params)
+        scaler.unscale_(self.optimizer_)
+        try:
+            self.notify("on_grad_computed",
+                        named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                        batch=batch, training=True)
+            scaler.step(self.optimizer_)
+        finally:
+            # also after an interrupt: a scaler copies and pickles only
+            # between steps, and partial_fit continues from an interrupt
+            scaler.update()
+        return step
+
+    def _grad_scaler(self):
+        """The loss scaler of '16-mixed' training, made by its first step and
+        kept by the later training calls (its scale follows the gradients'
+        size); a fresh fit or ``load_weights`` starts a new one."""
+        scaler = getattr(self, "_loss_scaler", None)
+        if scaler is None:
+            scaler = self._loss_scaler = torch.amp.GradScaler("cuda")
+        return scaler
 
     def validation_step(self, batch, **fit_params):
         self._set_mode(False)
@@ -581,6 +643,7 @@ class BaseCNN(NeuralNet):
             rng = check_random_state(self.random_state)
             self._seed_base = int(rng.randint(_SEED_MAX))
             self._n_training_calls = 0
+            vars(self).pop("_loss_scaler", None)
         self._call_seeds = seeds = self._next_seeds()
         own = seeds  # the seeds of this process's own draws: dropout, augmentations
         if parallel is not None:
@@ -618,13 +681,13 @@ class BaseCNN(NeuralNet):
 
     def _training_state(self):
         """What a training call changes in place (network, optimizer,
-        criterion, history, callbacks), with a deep copy of each; None
-        before the first training call. On a GPU the copy of the weights
-        stays there for the call's duration."""
+        criterion, history, '16-mixed' loss scaler, callbacks), with a deep
+        copy of each; None before the first training call. On a GPU the copy
+        of the weights stays there for the call's duration."""
         if not getattr(self, "initialized_", False):
             return None
         objects = [getattr(self, name) for name in
-                   ("module_", "optimizer_", "criterion_", "history_")
+                   ("module_", "optimizer_", "criterion_", "history_", "_loss_scaler")
                    if getattr(self, name, None) is not None]
         objects += [callback for _, callback in getattr(self, "callbacks_", [])]
         # one deepcopy call: the optimizer's copy refers to the network's copy
@@ -720,6 +783,7 @@ class BaseCNN(NeuralNet):
             setattr(self, name, value)
         self._seed_base = int(check_random_state(self.random_state).randint(_SEED_MAX))
         self._n_training_calls = 0
+        vars(self).pop("_loss_scaler", None)
         with torch.random.fork_rng(devices=[]):
             self._initialize_or_restore(before)
         self.module_.load_state_dict(state_dict)
@@ -750,6 +814,7 @@ class BaseCNN(NeuralNet):
         """The network's output for X, after the predict nonlinearity
         (skorch's ``predict_nonlinearity``) unless ``nonlinearity=False``."""
         check_is_fitted(self)
+        check_precision(self.precision, self.device)
         if not isinstance(X, torch.utils.data.Dataset):
             X, raw_shape = self._check_X(X)
             self._check_fitted_shape(X, raw_shape, when="predict")

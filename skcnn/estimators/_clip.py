@@ -141,6 +141,7 @@ class CNNClassifier(BaseClassifier):
         random_state=None,
         device="cpu",
         n_threads=1,
+        precision="32",
         verbose=0,
         module=None,
         criterion=torch.nn.CrossEntropyLoss,
@@ -182,6 +183,7 @@ class CNNClassifier(BaseClassifier):
         self.threshold = threshold
         self.random_state = random_state
         self.n_threads = n_threads
+        self.precision = precision
 
     def _auto_augment(self, sample_ndim):
         # chosen on FSDD, CatMeows and synthetic sets; Mixup helped CatMeows
@@ -325,6 +327,7 @@ class CNNRegressor(RegressorMixin, BaseCNN):
         random_state=None,
         device="cpu",
         n_threads=1,
+        precision="32",
         verbose=0,
         module=None,
         criterion=torch.nn.MSELoss,
@@ -363,6 +366,7 @@ class CNNRegressor(RegressorMixin, BaseCNN):
         self.augment = augment
         self.random_state = random_state
         self.n_threads = n_threads
+        self.precision = precision
 
     def predict(self, X):
         """Predicted targets.

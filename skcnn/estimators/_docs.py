@@ -174,6 +174,23 @@ default={D['activation']!r}
         depend on the count (:ref:`results <results_threads>`). torch's
         thread count is one per process: concurrent calls share it (see
         :ref:`threads_gpus`).
+    precision : {{'32', 'bf16', '16-mixed'}}, default={D['precision']!r}
+        Floating-point precision of the network's computations, in training
+        and in prediction (``predict``, ``score`` and the early-stopping
+        validation alike). '32': float32 throughout. 'bf16': the network
+        runs under torch's autocast in bfloat16 (convolutions and matrix
+        products; the weights, the optimizer, the loss and the network's
+        output stay float32), on a CPU or on a GPU with native bfloat16
+        (NVIDIA compute capability 8.0 or later; on another GPU a ValueError
+        suggests '16-mixed'). A CPU without bfloat16 instructions
+        (AVX512-BF16 or AMX) still runs 'bf16', emulated and several times slower than '32'
+        (:ref:`threads_gpus_precision`). '16-mixed': float16 under autocast
+        with the loss scaled (torch's ``GradScaler``), CUDA devices only (on
+        a CPU a ValueError suggests 'bf16'). The outputs keep their dtype and
+        differ from '32''s by the lower precision's rounding (bfloat16 keeps
+        about 3 significant digits). It is a setting of training
+        and prediction, not of the network: ``save_weights`` writes float32
+        weights, which load and predict under any precision.
     verbose : int, default={D['verbose']}
         0 prints nothing; 1 prints a line per epoch (losses, duration).
     module : torch.nn.Module class or None, default=None

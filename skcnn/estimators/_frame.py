@@ -27,44 +27,17 @@ import torch
 from scipy.ndimage import label as label_runs
 from scipy.ndimage import median_filter as running_median
 from sklearn.base import RegressorMixin
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import accuracy_score
 from ..utils._private import Interval, StrOptions
 
 from ..augment import Compose, FrequencyWarp, SpecAugment
-from ..modules._frame import TEMPORAL_HEADS
-from ..modules._layers import FREQUENCY_POOLINGS
 from ._base import BaseClassifier, BaseCNN
 from ._data import TensorBatchIterator, TensorDataset
-from ._grids import FRAME, PIXEL, check_y_shape_early
-from ._params import NETWORK_CONSTRAINTS, TRAINING_CONSTRAINTS
-from ._targets import Values
+from ._grids import FRAME, PIXEL
+from ._params import FRAME_NETWORK_CONSTRAINTS, MASK_NETWORK_CONSTRAINTS, TRAINING_CONSTRAINTS
+from ._targets import Values, values_score
 
 __all__ = ["CNNFrameClassifier", "CNNFrameRegressor", "CNNMaskRegressor"]
-
-_FRAME_NETWORK = {
-    **{k: v for k, v in NETWORK_CONSTRAINTS.items()
-       if k not in ("stride", "padding", "architecture")},
-    # a frame network pools a frame's bins; 'time' would pool its frames away
-    "global_pool": [StrOptions(set(FREQUENCY_POOLINGS)), None],
-}
-_MASK_NETWORK = {k: v for k, v in _FRAME_NETWORK.items()
-                 if k not in ("global_pool", "hidden_units")}
-_TIME_CONTEXT = [Interval(Integral, 0, None, closed="left")]
-_TEMPORAL = [StrOptions(set(TEMPORAL_HEADS))]
-
-
-def element_r2(y, pred, sample_weight):
-    """R² over every element of ``y`` that is not NaN, each weighted by its
-    clip's ``sample_weight``; a ValueError if the shapes differ."""
-    y = np.asarray(y, dtype=np.float64)
-    if pred.shape != y.shape:
-        raise ValueError(f"y has shape {y.shape}; the predictions have {pred.shape}")
-    weight = np.ones(y.shape) if sample_weight is None else np.broadcast_to(
-        np.asarray(sample_weight, dtype=np.float64).reshape((-1,) + (1,) * (y.ndim - 1)),
-        y.shape)
-    keep = ~np.isnan(y)
-    return r2_score(y[keep], pred[keep], sample_weight=weight[keep])
-
 
 def _hysteresis(proba, onset, offset):
     """Indicators of ``proba`` (n_clips, n_frames, n_classes) by two
@@ -84,15 +57,6 @@ def _hysteresis(proba, onset, offset):
     keep[0] = False  # the frames below offset
     active = keep[runs].reshape(n_clips, n_classes, n_frames)
     return np.ascontiguousarray(active.transpose(0, 2, 1)).astype(np.int64)
-
-
-def _values_score(est, X, y, sample_weight):
-    """R² of ``est``'s predictions, after ``y`` is checked as ``fit`` checks
-    it: what fit refuses, score refuses (skipping NaN pixels of a mask would
-    grade masks fit would not have trained on)."""
-    check_y_shape_early(est, X, y)
-    est._target.check(est, y)
-    return element_r2(y, est.predict(X), sample_weight)
 
 
 class CNNFrameClassifier(BaseClassifier):
@@ -227,10 +191,8 @@ activation, hidden_units
 
     _grid = FRAME
     _parameter_constraints = {
-        **_FRAME_NETWORK,
+        **FRAME_NETWORK_CONSTRAINTS,
         **TRAINING_CONSTRAINTS,
-        "time_context": _TIME_CONTEXT,
-        "temporal": _TEMPORAL,
         "median_filter": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "classes": ["array-like", None],
@@ -270,6 +232,7 @@ activation, hidden_units
         random_state=None,
         device="cpu",
         n_threads=1,
+        precision="32",
         verbose=0,
         module=None,
         criterion=torch.nn.CrossEntropyLoss,
@@ -313,6 +276,7 @@ activation, hidden_units
         self.offset_threshold = offset_threshold
         self.random_state = random_state
         self.n_threads = n_threads
+        self.precision = precision
 
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Build the network for ``X`` and ``y`` and train it.
@@ -565,8 +529,7 @@ batchnorm, activation, global_pool, hidden_units, time_context, temporal
     _target = Values(missing=True)
     _grid = FRAME
     _parameter_constraints = {
-        **_FRAME_NETWORK, **TRAINING_CONSTRAINTS, "time_context": _TIME_CONTEXT,
-        "temporal": _TEMPORAL,
+        **FRAME_NETWORK_CONSTRAINTS, **TRAINING_CONSTRAINTS,
     }
 
     def __init__(
@@ -596,6 +559,7 @@ batchnorm, activation, global_pool, hidden_units, time_context, temporal
         random_state=None,
         device="cpu",
         n_threads=1,
+        precision="32",
         verbose=0,
         module=None,
         criterion=torch.nn.MSELoss,
@@ -634,6 +598,7 @@ batchnorm, activation, global_pool, hidden_units, time_context, temporal
         self.augment = augment
         self.random_state = random_state
         self.n_threads = n_threads
+        self.precision = precision
 
     def predict(self, X):
         """A value per frame (and target).
@@ -663,7 +628,7 @@ batchnorm, activation, global_pool, hidden_units, time_context, temporal
         -------
         score : float
         """
-        return _values_score(self, X, y, sample_weight)
+        return values_score(self, X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -737,7 +702,7 @@ class CNNMaskRegressor(RegressorMixin, BaseCNN):
     _target = Values(unit_interval=True)
     _grid = PIXEL
     _mixing = False
-    _parameter_constraints = {**_MASK_NETWORK, **TRAINING_CONSTRAINTS}
+    _parameter_constraints = {**MASK_NETWORK_CONSTRAINTS, **TRAINING_CONSTRAINTS}
 
     def __init__(
         self,
@@ -762,6 +727,7 @@ class CNNMaskRegressor(RegressorMixin, BaseCNN):
         random_state=None,
         device="cpu",
         n_threads=1,
+        precision="32",
         verbose=0,
         module=None,
         criterion=torch.nn.BCEWithLogitsLoss,
@@ -796,6 +762,7 @@ class CNNMaskRegressor(RegressorMixin, BaseCNN):
         self.augment = augment
         self.random_state = random_state
         self.n_threads = n_threads
+        self.precision = precision
 
     def predict(self, X):
         """The mask of each clip.
@@ -828,7 +795,7 @@ class CNNMaskRegressor(RegressorMixin, BaseCNN):
         -------
         score : float
         """
-        return _values_score(self, X, y, sample_weight)
+        return values_score(self, X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -17,11 +17,16 @@ import torch
 from ..utils._private import Interval, StrOptions, validate_parameter_constraints
 from ..augment import Augmentation
 from ..modules import ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS
+from ..modules._frame import TEMPORAL_HEADS
+from ..modules._layers import FREQUENCY_POOLINGS
 from ..utils._device import resolve_device
 from ._augmenting import check_augment_params
 
-__all__ = ["NETWORK_CONSTRAINTS", "TRAINING_CONSTRAINTS", "check_hyperparameters",
-           "check_sample_weight"]
+__all__ = ["NETWORK_CONSTRAINTS", "PRECISIONS", "TRAINING_CONSTRAINTS",
+           "check_hyperparameters", "check_precision", "check_sample_weight"]
+
+#: ``precision`` -> the dtype torch's autocast runs the network in (None: no autocast)
+PRECISIONS = {"32": None, "bf16": torch.bfloat16, "16-mixed": torch.float16}
 
 _INT_TUPLES = {  # name -> smallest value allowed in the tuple
     "n_filters": 1, "hidden_units": 1, "kernel_size": 1, "stride": 1,
@@ -50,6 +55,23 @@ NETWORK_CONSTRAINTS = {
     "architecture": [StrOptions({"cnn", "lenet5"})],
 }
 
+#: The per-frame network's: the clip network's but those that would move
+#: frames (a frame network pools a frame's bins; 'time' would pool its frames
+#: away), with its temporal head's.
+_FRAME_NETWORK_BASE = {
+    **{k: v for k, v in NETWORK_CONSTRAINTS.items()
+       if k not in ("stride", "padding", "architecture")},
+    "global_pool": [StrOptions(set(FREQUENCY_POOLINGS)), None],
+}
+FRAME_NETWORK_CONSTRAINTS = {
+    **_FRAME_NETWORK_BASE,
+    "time_context": [Interval(Integral, 0, None, closed="left")],
+    "temporal": [StrOptions(set(TEMPORAL_HEADS))],
+}
+#: The mask network's (a U-Net: no pooling of the bins, no dense layers).
+MASK_NETWORK_CONSTRAINTS = {k: v for k, v in _FRAME_NETWORK_BASE.items()
+                            if k not in ("global_pool", "hidden_units")}
+
 TRAINING_CONSTRAINTS = {
     "lr": [Interval(Real, 0, None, closed="neither")],
     "lr_schedule": [StrOptions({"constant", "cosine", "flat_cos"})],
@@ -65,6 +87,7 @@ TRAINING_CONSTRAINTS = {
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
     "augment": [StrOptions({"auto"}), Augmentation, None],
+    "precision": [StrOptions(set(PRECISIONS))],
 }
 
 
@@ -112,6 +135,34 @@ def check_sample_weight(sample_weight, n_samples):
     return weight.astype(np.float32)
 
 
+def _cuda_bf16_supported(device):
+    """Whether the CUDA ``device`` computes in bfloat16 natively (compute
+    capability 8.0 or later, or ROCm); emulated bfloat16 does not count."""
+    with torch.cuda.device(device):
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+
+
+def check_precision(precision, device):
+    """The autocast dtype of ``precision`` on ``device`` (None for '32'), or
+    a ValueError that names what the device allows; changes nothing."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not one of {sorted(PRECISIONS)}")
+    dev = resolve_device(device)
+    if precision == "16-mixed" and dev.type != "cuda":
+        raise ValueError(
+            "precision='16-mixed' needs a CUDA device (float16 with gradient "
+            f"scaling); got device={device!r}. Use precision='bf16' on a CPU, "
+            "or '32'."
+        )
+    if precision == "bf16" and dev.type == "cuda" and not _cuda_bf16_supported(dev):
+        raise ValueError(
+            f"precision='bf16' but device={device!r} has no native bfloat16 "
+            "(it needs compute capability 8.0 or later); use "
+            "precision='16-mixed' on this GPU, or '32'."
+        )
+    return PRECISIONS[precision]
+
+
 def check_hyperparameters(net):
     """Validate every parameter; change nothing."""
     check_augment_params(net.augment)
@@ -126,7 +177,7 @@ def check_hyperparameters(net):
         if name == "padding" and isinstance(value, str):
             continue
         _check_int_tuple(name, value, minimum, scalar_ok=name in _INT_OR_TUPLE)
-    resolve_device(net.device)
+    check_precision(net.precision, net.device)  # resolves the device too
     if net.early_stopping and net.train_split is not None:
         raise ValueError(
             "early_stopping=True takes its own validation split; leave "

@@ -25,9 +25,12 @@ import torch
 from scipy import sparse
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
+
+from ._grids import check_y_shape_early
 
 __all__ = ["Labels", "Values"]
 
@@ -298,3 +301,25 @@ class Values:
 
     def restore(self, fitted):
         return {"_y_ndim": int(fitted["y_ndim"])}
+
+
+def element_r2(y, pred, sample_weight):
+    """R² over every element of ``y`` that is not NaN, each weighted by its
+    clip's ``sample_weight``; a ValueError if the shapes differ."""
+    y = np.asarray(y, dtype=np.float64)
+    if pred.shape != y.shape:
+        raise ValueError(f"y has shape {y.shape}; the predictions have {pred.shape}")
+    weight = np.ones(y.shape) if sample_weight is None else np.broadcast_to(
+        np.asarray(sample_weight, dtype=np.float64).reshape((-1,) + (1,) * (y.ndim - 1)),
+        y.shape)
+    keep = ~np.isnan(y)
+    return r2_score(y[keep], pred[keep], sample_weight=weight[keep])
+
+
+def values_score(est, X, y, sample_weight):
+    """R² of ``est``'s predictions, after ``y`` is checked as ``fit`` checks
+    it: what fit refuses, score refuses (skipping NaN pixels of a mask would
+    grade masks fit would not have trained on)."""
+    check_y_shape_early(est, X, y)
+    est._target.check(est, y)
+    return element_r2(y, est.predict(X), sample_weight)
