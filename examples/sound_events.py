@@ -146,8 +146,8 @@ crnn.fit(X_train, train.target)
 predicted = crnn.predict(X_test)
 f1 = frame_f1_score(test.target, predicted, background=background)
 events = rolls_to_events(predicted, sr=SR, hop_length=HOP, background=background)
-print(f"dense scenes, CRNN: frame-level macro-F1 {f1:.3f}, "
-      f"event F1 {event_f1_score(test.events, events):.3f}")
+print(f"dense scenes, CRNN frame-level macro-F1: {f1:.3f}; "
+      f"event F1: {event_f1_score(test.events, events):.3f}")
 print(f"total time: {time.perf_counter() - start:.1f} s")
 if plt is not None:
     plot_rolls(X_test, test.target, predicted, test.events,

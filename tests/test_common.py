@@ -77,7 +77,9 @@ SEGMENTERS = [
 
 # The checks the per-frame and per-pixel estimators run: construction,
 # parameters, tags, repr, unfitted use and the errors for data they cannot
-# take. Every other check fits 2-D X with one target per sample.
+# take. Every other check fits 2-D X with one target per sample (as
+# check_sample_weights_pandas_series does once pandas is installed: tests/estimators/
+# test_frame.py checks a pandas Series of sample weights on maps instead).
 FRAME_CHECKS = {
     "check_array_api_input", "check_complex_data", "check_decision_proba_consistency",
     "check_do_not_raise_errors_in_init_or_set_params", "check_estimator_cloneable",
@@ -86,8 +88,7 @@ FRAME_CHECKS = {
     "check_estimators_empty_data_messages", "check_estimators_unfitted", "check_fit1d",
     "check_get_params_invariance", "check_mixin_order",
     "check_no_attributes_set_in_init", "check_non_transformer_estimators_n_iter",
-    "check_parameters_default_constructible", "check_sample_weights_pandas_series",
-    "check_set_params", "check_supervised_y_no_nan", "check_valid_tag_types",
+    "check_parameters_default_constructible", "check_set_params", "check_supervised_y_no_nan", "check_valid_tag_types",
 }
 
 _STATELESS = (

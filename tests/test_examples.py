@@ -40,7 +40,7 @@ CASES = {
     "fsdd_digits.py": ("fsdd_dir", ["official test split accuracy"], ["fsdd_digits.png"]),
     "sound_events.py": ("fsdd_dir", ["frame-level macro-F1 over the digits",
                                      "event F1 (onsets within 200 ms)",
-                                     "dense scenes, CRNN: frame-level macro-F1"],
+                                     "dense scenes, CRNN frame-level macro-F1"],
                         ["sound_events.png", "sound_events_dense.png"]),
     "separation.py": ("fsdd_dir", ["median SI-SDR improvement"],
                       ["separation.png", "separation_mixture.wav", "separation_estimate.wav",

@@ -636,6 +636,21 @@ def test_a_clip_of_weight_zero_has_no_influence(maps, make, y_of, change):
     assert not np.allclose(a, c)  # the change would have mattered with its weight
 
 
+@pytest.mark.parametrize("make, y_of", [
+    (lambda: CNNFrameClassifier(**TINY), frame_labels),
+    (lambda: CNNFrameRegressor(**TINY), frame_values),
+    (lambda: CNNMaskRegressor(**TINY_MASK), masks),
+])
+def test_sample_weights_as_a_pandas_series(maps, make, y_of):
+    """scikit-learn's check_sample_weights_pandas_series, on maps: a Series of
+    weights trains as the same weights in an array."""
+    pd = pytest.importorskip("pandas")
+    weight = np.linspace(0.5, 2.0, N)
+    a = outputs(make().fit(maps, y_of(maps), sample_weight=pd.Series(weight)), maps)
+    b = outputs(make().fit(maps, y_of(maps), sample_weight=weight), maps)
+    np.testing.assert_array_equal(a, b)
+
+
 # ------------------------------------------------------ sklearn integration
 @pytest.mark.parametrize("est", [
     CNNFrameClassifier(**TINY, class_weight="balanced"),
