@@ -62,13 +62,24 @@ def cosine_schedule(n_epochs, flat=0.0):
     )
 
 
-def sets_the_rate(callbacks):
+def holds_callback(callbacks, kind):
     """Whether skorch ``callbacks`` (a list of callbacks, callback classes or
-    ``(name, callback)`` pairs; or None/'disable') hold a learning-rate
-    scheduler of their own, which then replaces the estimator's
-    ``lr_schedule``: two schedulers would overwrite each other's rate."""
+    ``(name, callback)`` pairs; or None/'disable') hold one of class ``kind``."""
     if not isinstance(callbacks, (list, tuple)):
         return False
+    for callback in callbacks:
+        if isinstance(callback, tuple):
+            callback = callback[1]
+        if issubclass(callback if isinstance(callback, type) else type(callback), kind):
+            return True
+    return False
+
+
+def sets_the_rate(callbacks):
+    """Whether ``callbacks`` hold a learning-rate scheduler of their own, which
+    then replaces the estimator's ``lr_schedule``: two schedulers would
+    overwrite each other's rate."""
+    return holds_callback(callbacks, LRScheduler)
     for callback in callbacks:
         if isinstance(callback, tuple):
             callback = callback[1]

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from skorch.callbacks import EarlyStopping
 
+from ._callbacks import holds_callback
 from ._data import TensorBatchIterator, TensorDataset
 
 __all__ = ["DataParallel", "data_parallel"]
@@ -49,19 +50,6 @@ def _distributed_world():
     if not (dist.is_available() and dist.is_initialized()):
         return None
     return dist.get_rank(), dist.get_world_size()
-
-
-def _stops_training(callbacks):
-    """Whether skorch ``callbacks`` (as ``callbacks=`` takes them) hold an EarlyStopping."""
-    if not isinstance(callbacks, (list, tuple)):
-        return False
-    for callback in callbacks:
-        if isinstance(callback, tuple):
-            callback = callback[1]
-        kind = callback if isinstance(callback, type) else type(callback)
-        if issubclass(kind, EarlyStopping):
-            return True
-    return False
 
 
 class DataParallel:
@@ -107,7 +95,7 @@ class DataParallel:
         rank, world_size = world
         name = type(net).__name__
         where = f"in data-parallel training ({world_size} processes)"
-        if net.early_stopping or _stops_training(net.callbacks):
+        if net.early_stopping or holds_callback(net.callbacks, EarlyStopping):
             what = ("early_stopping=True" if net.early_stopping
                     else "callbacks holds an EarlyStopping")
             raise ValueError(
