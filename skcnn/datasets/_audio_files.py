@@ -9,46 +9,14 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 from sklearn.utils import Bunch
 
 from ..features._audio import check_positive_int
+from ..features._files import read_audio_file, resample
 
 __all__ = ["load_audio_folder"]
 
 _AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg")
-
-
-def _wav_declared_frames(filename):
-    """Frames the RIFF/WAVE header of ``filename`` declares, or None.
-
-    libsndfile reads a truncated WAV without complaint (it trims its frame
-    count to the bytes present), so the data chunk's declared size is compared
-    with what was read. None for other formats, and for a data size left
-    unknown (0 or 0xFFFFFFFF, as streaming writers leave it).
-    """
-    try:
-        with open(filename, "rb") as f:
-            head = f.read(12)
-            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-                return None
-            block_align = None
-            while len(chunk := f.read(8)) == 8:
-                size = int.from_bytes(chunk[4:], "little")
-                if chunk[:4] == b"fmt ":
-                    fmt = f.read(min(size, 16))
-                    if len(fmt) >= 14:
-                        block_align = int.from_bytes(fmt[12:14], "little")
-                    f.seek(size - len(fmt) + size % 2, 1)  # chunks are padded to even sizes
-                elif chunk[:4] == b"data":
-                    if not block_align or size in (0, 0xFFFFFFFF):
-                        return None
-                    return size // block_align
-                else:
-                    f.seek(size + size % 2, 1)
-    except OSError:
-        return None
-    return None
 
 
 def _is_listed(path, endings):
@@ -60,54 +28,6 @@ def _is_listed(path, endings):
     """
     name = path.name
     return not name.startswith(".") and name.lower().endswith(endings) and not path.is_dir()
-
-
-def _read_audio(filename, mono):
-    """Read one file as float32: 1-D if ``mono``, else (n_channels, n_samples)."""
-    path = Path(filename)
-    if path.is_symlink() and not path.exists():
-        raise ValueError(
-            f"could not read audio file {str(filename)!r}: it is a symbolic link to "
-            f"{str(path.readlink())!r}, which does not exist"
-        )
-    try:
-        data, rate = sf.read(filename, dtype="float32", always_2d=True)
-    except (sf.SoundFileError, RuntimeError, OSError, TypeError, ValueError) as exc:
-        raise ValueError(f"could not read audio file {str(filename)!r}: {exc}") from exc
-    declared = _wav_declared_frames(filename)
-    if declared is not None and data.shape[0] < declared:
-        # An error, not a warning that keeps the clip: a cut-off recording no
-        # longer holds what its label says (the end of a word, the call that
-        # names the class), and one truncated clip among thousands, only warned
-        # about, trains and scores silently. A damaged file is an unreadable
-        # file: on_error='warn' skips it, like the others, with a warning
-        # naming it.
-        raise ValueError(
-            f"could not read audio file {str(filename)!r}: it is truncated or damaged; "
-            f"its header declares {declared} frames but only {data.shape[0]} could be "
-            "read. Copy or export it again, or pass on_error='warn' to skip it"
-        )
-    if data.shape[0] == 0:
-        raise ValueError(f"could not read audio file {str(filename)!r}: it holds no samples")
-    broken = ~np.isfinite(data).all(axis=1)  # a float WAV can hold NaN or inf; PCM cannot
-    if broken.any():
-        raise ValueError(
-            f"could not read audio file {str(filename)!r}: {int(broken.sum())} of its "
-            f"{data.shape[0]} samples are NaN or infinite; every feature computed from it would be too"
-        )
-    data = data.T  # (n_channels, n_samples)
-    if mono:
-        data = data.mean(axis=0)
-    return np.ascontiguousarray(data, dtype=np.float32), int(rate)
-
-
-def _resample(data, orig_sr, target_sr, res_type):
-    if orig_sr == target_sr:
-        return data
-    import librosa  # imported here: only needed when resampling
-
-    out = librosa.resample(data, orig_sr=orig_sr, target_sr=target_sr, res_type=res_type, axis=-1)
-    return np.ascontiguousarray(out, dtype=np.float32)
 
 
 def _progress(iterable, verbose, desc):
@@ -128,14 +48,14 @@ def _read_files(filenames, *, sr, mono, res_type, on_error, verbose, desc):
     data, kept, rates = [], [], {}
     for i, filename in enumerate(_progress(filenames, verbose, desc)):
         try:
-            clip, rate = _read_audio(filename, mono)
+            clip, rate = read_audio_file(filename, mono)
         except ValueError as exc:
             if on_error == "raise":
                 raise
             warnings.warn(f"skipping {filename}: {exc}", UserWarning, stacklevel=3)
             continue
         if sr is not None:
-            clip = _resample(clip, rate, sr, res_type)
+            clip = resample(clip, rate, sr, res_type)
         else:
             rates.setdefault(rate, filename)
             if len(rates) > 1:

@@ -69,9 +69,10 @@ from ._callbacks import (
 )
 from ._grids import check_y_shape_early
 from ._params import PRECISIONS, check_hyperparameters, check_precision, check_sample_weight
-from ._data import TensorBatchIterator, TensorDataset
+from ._data import LazyBatchIterator, LazyDataset, TensorBatchIterator, TensorDataset
 from ._distributed import DataParallel, data_parallel
 from ..utils._device import torch_threads
+from ..utils._lazy import LazyFeatures
 from ._session import training_session
 from ._targets import Labels
 
@@ -251,6 +252,9 @@ class BaseCNN(NeuralNet):
     # ------------------------------------------------------------------ data
     def _check_X(self, X):
         """X as float32 with a channel axis, and its shape as given."""
+        if isinstance(X, LazyFeatures):
+            # computed a batch at a time; its maps are 4-D float32 by construction
+            return self._grid.check_X(self, X, X), X.shape
         checked = check_array(
             X, dtype=np.float32, allow_nd=True, ensure_all_finite=True,
             ensure_min_samples=1, input_name="X",
@@ -314,6 +318,10 @@ class BaseCNN(NeuralNet):
         if isinstance(X, torch.utils.data.Dataset):
             return X
         kwargs = self.get_params_for("dataset")
+        if isinstance(X, LazyFeatures):
+            if y is not None:
+                y = torch.as_tensor(y).to(self.device)
+            return LazyDataset(X, y)
         if not issubclass(self.dataset, TensorDataset):
             return self.dataset(X, y, **kwargs)
         with warnings.catch_warnings():
@@ -363,20 +371,25 @@ class BaseCNN(NeuralNet):
 
     def get_iterator(self, dataset, training=False):
         if isinstance(dataset, torch.utils.data.Subset) and isinstance(
-            dataset.dataset, TensorDataset
+            dataset.dataset, (TensorDataset, LazyDataset)
         ):
             dataset = dataset.dataset.subset(dataset.indices)
         prefix = "iterator_train" if training else "iterator_valid"
         iterator = getattr(self, prefix)
+        kwargs = self.get_params_for(prefix)
+        if isinstance(dataset, LazyDataset) and iterator is TensorBatchIterator:
+            # lazy inputs: the same batches, computed in DataLoader workers
+            # (iterator_train__num_workers=... sets how many)
+            iterator = LazyBatchIterator
+            kwargs.setdefault("device", self.device)
         if iterator is TensorBatchIterator and not isinstance(dataset, TensorDataset):
             raise ValueError(
                 f"dataset={self.dataset!r} needs a general iterator: pass "
                 "iterator_train=torch.utils.data.DataLoader and "
                 "iterator_valid=torch.utils.data.DataLoader"
             )
-        kwargs = self.get_params_for(prefix)
         kwargs.setdefault("batch_size", self.batch_size)
-        if training and iterator is TensorBatchIterator:
+        if training and iterator in (TensorBatchIterator, LazyBatchIterator):
             kwargs.setdefault("shuffle", True)
             kwargs.setdefault("seed", self._call_seeds[1])
         parallel = getattr(self, "_data_parallel", None)

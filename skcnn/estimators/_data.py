@@ -12,7 +12,7 @@ working.
 
 import torch
 
-__all__ = ["TensorDataset", "TensorBatchIterator"]
+__all__ = ["LazyBatchIterator", "LazyDataset", "TensorBatchIterator", "TensorDataset"]
 
 
 class TensorDataset(torch.utils.data.Dataset):
@@ -49,14 +49,7 @@ class TensorDataset(torch.utils.data.Dataset):
         return len(self.X)
 
     def __getitem__(self, index):
-        return self.X[index], self._target(index)
-
-    def _target(self, index):
-        if self.y is None:
-            return None
-        if self.sample_weight is None:
-            return self.y[index]
-        return self.y[index], self.sample_weight[index]
+        return self.X[index], targets_at(self, index)
 
     def subset(self, index):
         """A new dataset holding the rows ``index`` (an index tensor)."""
@@ -65,6 +58,16 @@ class TensorDataset(torch.utils.data.Dataset):
             None if t is None else t[index]
             for t in (self.X, self.y, self.sample_weight)
         ))
+
+
+def targets_at(dataset, index):
+    """The target of the rows ``index``: ``y[index]`` (None without ``y``),
+    or the pair ``(y[index], sample_weight[index])`` with sample weights."""
+    if dataset.y is None:
+        return None
+    if dataset.sample_weight is None:
+        return dataset.y[index]
+    return dataset.y[index], dataset.sample_weight[index]
 
 
 class TensorBatchIterator:
@@ -87,10 +90,16 @@ class TensorBatchIterator:
         repeats them.
     drop_last : bool, default=False
         Whether to drop a last batch smaller than ``batch_size``.
+    num_workers : int or 'auto', default='auto'
+        Checked and otherwise unused: slices of a tensor need no workers.
+        Accepted so that ``iterator_train__num_workers``, which sets
+        :class:`LazyBatchIterator`'s workers for lazy data, can stay set
+        when the same estimator is fitted on arrays.
     """
 
     def __init__(self, dataset, batch_size=128, shuffle=False, seed=None,
-                 drop_last=False):
+                 drop_last=False, num_workers="auto"):
+        _workers(num_workers)
         if not isinstance(dataset, TensorDataset):
             raise TypeError(
                 "TensorBatchIterator needs a skcnn TensorDataset, got "
@@ -123,3 +132,164 @@ class TensorBatchIterator:
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             yield data[start:start + self.batch_size]
+
+
+class LazyDataset(torch.utils.data.Dataset):
+    """Lazy inputs (:class:`~skcnn.utils._lazy.LazyFeatures`) beside target
+    and sample-weight tensors on the device.
+
+    The counterpart of :class:`TensorDataset` for data larger than memory:
+    the same ``X``, ``y``, ``sample_weight`` attributes, ``len``,
+    indexing and :meth:`subset`; indexing computes the inputs' batch (on the
+    CPU). :class:`LazyBatchIterator` reads it in ``DataLoader`` workers.
+    """
+
+    def __init__(self, X, y=None, sample_weight=None):
+        for name, other in (("y", y), ("sample_weight", sample_weight)):
+            if other is not None and len(other) != len(X):
+                raise ValueError(
+                    f"X and {name} have different lengths: {len(X)} and {len(other)}"
+                )
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        one = isinstance(index, int)
+        X = torch.from_numpy(self.X.batch([index] if one else _as_index(index)))
+        return (X[0] if one else X), targets_at(self, index)
+
+    def subset(self, index):
+        """A new dataset holding the rows ``index`` (an index tensor)."""
+        index = _as_index(index)
+        y, w = (None if t is None else t[torch.as_tensor(index, device=t.device)]
+                for t in (self.y, self.sample_weight))
+        return LazyDataset(self.X[index], y, w)
+
+
+def _as_index(index):
+    if isinstance(index, torch.Tensor):
+        return index.cpu().numpy()
+    return index
+
+
+class _Inputs(torch.utils.data.Dataset):
+    """What a ``DataLoader`` worker computes: the inputs of one batch of
+    indices (a whole batch at once: the front end is batched)."""
+
+    def __init__(self, X):
+        self.X = X
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        return torch.from_numpy(self.X.batch(index))
+
+
+class LazyBatchIterator:
+    """Iterate over a :class:`LazyDataset` in batches computed in ``DataLoader`` workers.
+
+    The batches are :class:`TensorBatchIterator`'s: the same seeded
+    permutation each epoch, the same contiguous slices of it, so a lazy fit
+    trains on the batches an in-memory fit of the same clips trains on.
+    The inputs of each batch are read and computed by torch's
+    ``DataLoader`` (in ``num_workers`` processes, while the network trains
+    on the previous batch); the targets and weights are sliced on the
+    device in this process.
+
+    Parameters
+    ----------
+    dataset : LazyDataset
+        The data.
+    batch_size, shuffle, seed, drop_last
+        As :class:`TensorBatchIterator`'s.
+    num_workers : int or 'auto', default='auto'
+        ``DataLoader`` worker processes; 0 computes the batches in this
+        process. 'auto' is 1, or 0 inside a daemonic process (a Dask
+        worker's or a multiprocessing pool's), which cannot start child
+        processes.
+    device : str, default='cpu'
+        Where the inputs go.
+    **loader_params
+        Other ``DataLoader`` parameters (``prefetch_factor``,
+        ``multiprocessing_context``, ...).
+    """
+
+    def __init__(self, dataset, batch_size=128, shuffle=False, seed=None, drop_last=False,
+                 num_workers="auto", device="cpu", **loader_params):
+        if not isinstance(dataset, LazyDataset):
+            raise TypeError(
+                f"LazyBatchIterator needs a skcnn LazyDataset, got {type(dataset).__name__}"
+            )
+        self.order = TensorBatchIterator(
+            TensorDataset(torch.empty(len(dataset), 0)), batch_size=batch_size,
+            shuffle=shuffle, seed=seed, drop_last=drop_last)
+        self.dataset = dataset
+        self.num_workers = _workers(num_workers)
+        self.device = device
+        self.loader_params = loader_params
+        self._epoch = _EpochBatches()
+        self._loader = None
+
+    def __len__(self):
+        return len(self.order)
+
+    def index_batches(self):
+        """The indices of this epoch's batches (a new permutation when shuffling)."""
+        n = len(self.dataset)
+        order = self.order
+        perm = (torch.randperm(n, generator=order.generator) if order.shuffle
+                else torch.arange(n))
+        stop = n - n % order.batch_size if order.drop_last else n
+        return [perm[start:start + order.batch_size].numpy()
+                for start in range(0, stop, order.batch_size)]
+
+    def __iter__(self):
+        batches = self.index_batches()
+        if self._loader is None:
+            # one loader for every epoch: its workers start once (persistent),
+            # and each epoch hands them that epoch's batches of indices
+            self._loader = torch.utils.data.DataLoader(
+                _Inputs(self.dataset.X), batch_size=None, sampler=self._epoch,
+                num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
+                pin_memory=torch.device(self.device).type == "cuda", **self.loader_params)
+        self._epoch.batches = batches
+        device = _target_device(self.dataset)
+        for index, X in zip(batches, self._loader):
+            yield X.to(self.device), targets_at(self.dataset, torch.as_tensor(index, device=device))
+
+
+class _EpochBatches:
+    """The sampler of a :class:`LazyBatchIterator`'s loader: this epoch's
+    batches of indices, replaced before each epoch."""
+
+    batches = ()
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def __len__(self):
+        return len(self.batches)
+
+
+def _target_device(dataset):
+    for t in (dataset.y, dataset.sample_weight):
+        if t is not None:
+            return t.device
+    return "cpu"
+
+
+def _workers(num_workers):
+    if isinstance(num_workers, str) and num_workers == "auto":
+        import multiprocessing
+
+        return 0 if multiprocessing.current_process().daemon else 1
+    if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
+        raise ValueError(
+            f"iterator num_workers={num_workers!r} must be 'auto' or an int >= 0"
+        )
+    return num_workers

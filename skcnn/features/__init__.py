@@ -10,12 +10,16 @@ Inside: the STFT and MFCC transformers (``_spectrogram``), the constant-Q
 transformer (``_cqt``) and its batched transform (``_cqt_dsp``), the scaler
 (``_scaler``), the batched STFT/mel/DCT maths (``_dsp``), the transformers'
 shared base (``_base``) and the checks of the audio data contract
-(``_audio``, also used by the datasets, segments and separation). Nothing
+(``_audio``, also used by the datasets, segments and separation), the
+file reader and the transformers' lazy input (``_files``; their lazy output,
+:class:`LazyFeatures`, is in ``skcnn.utils._lazy`` for the estimators to read). Nothing
 here imports the estimators, and torch is loaded only when a transform runs.
 """
 
 from ._cqt import CQTTransformer
 from ._scaler import SpectrogramScaler
 from ._spectrogram import MFCCTransformer, SpectrogramTransformer
+from ..utils._lazy import LazyFeatures
 
-__all__ = ["SpectrogramTransformer", "MFCCTransformer", "CQTTransformer", "SpectrogramScaler"]
+__all__ = ["SpectrogramTransformer", "MFCCTransformer", "CQTTransformer", "SpectrogramScaler",
+           "LazyFeatures"]

@@ -12,6 +12,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..utils._private import Interval, _fit_context
 from ._audio import check_audio, to_float32
+from ..utils._lazy import LazyFeatures
+from ._files import AudioFiles, is_file_list
 
 __all__ = ["BaseFeatures"]
 
@@ -43,8 +45,8 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), or list of 1-D arrays
-            Audio clips.
+        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), list of 1-D arrays, or list of file paths
+            Audio clips, or audio files (their headers are checked).
         y : None
             Ignored.
 
@@ -54,6 +56,9 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
             This transformer.
         """
         self._front_end()
+        if is_file_list(X):
+            AudioFiles(X, sr=self.sr, length=self._length())
+            return self
         clips = check_audio(X, length=self._length())
         for start in range(0, clips.shape[0], 1024):
             to_float32(clips[start : start + 1024], start=start)
@@ -64,17 +69,24 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), or list of 1-D arrays
+        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), list of 1-D arrays, or list of file paths
             Audio clips: float samples, or integer PCM (scaled to [-1, 1]).
-            A list of clips of different lengths needs ``duration``.
+            A list of clips of different lengths needs ``duration``. Or
+            audio files (any format soundfile reads), read mono and
+            resampled to ``sr``: files of different lengths need
+            ``duration``.
 
         Returns
         -------
-        maps : ndarray of shape (n_clips, n_channels_out, n_bins, n_frames), dtype float32
-            One map per clip and channel.
+        maps : ndarray of shape (n_clips, n_channels_out, n_bins, n_frames), dtype float32, or LazyFeatures
+            One map per clip and channel. For files, a
+            :class:`~skcnn.features.LazyFeatures` that computes them a
+            batch at a time (the user guide's "Data larger than memory").
         """
         self._validate_params()
         front_end = self._front_end()
+        if is_file_list(X):
+            return LazyFeatures(AudioFiles(X, sr=self.sr, length=self._length()), (self,))
         length = self._length()
         clips = check_audio(X, length=length)
         n_clips, n_channels, n_samples = clips.shape

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._private import StrOptions, _fit_context
+from ..utils._lazy import LazyFeatures
 
 __all__ = ["SpectrogramScaler"]
 
@@ -113,8 +114,9 @@ class SpectrogramScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_channels, n_bins, n_frames)
-            Training maps (or 3-D / 2-D, see Notes).
+        X : array-like of shape (n_clips, n_channels, n_bins, n_frames), or LazyFeatures
+            Training maps (or 3-D / 2-D, see Notes). Lazy maps (from a
+            list of files) are read in one streaming pass.
         y : None
             Ignored.
 
@@ -123,16 +125,44 @@ class SpectrogramScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted scaler.
         """
-        X = self._check(X, reset=True)
-        axes = self._axes(X.ndim)
-        stats = X.astype(np.float64, copy=False)
-        mean = stats.mean(axis=axes, keepdims=True)[0]
-        var = stats.var(axis=axes, keepdims=True)[0]
+        if isinstance(X, LazyFeatures):
+            n, mean, var, shape = self._streamed_moments(X)
+        else:
+            X = self._check(X, reset=True)
+            axes = self._axes(X.ndim)
+            stats = X.astype(np.float64, copy=False)
+            mean = stats.mean(axis=axes, keepdims=True)[0]
+            var = stats.var(axis=axes, keepdims=True)[0]
+            n, shape = int(np.prod([X.shape[a] for a in axes])), X.shape
         self.mean_ = mean if self.with_mean else np.zeros_like(mean)
-        self.scale_ = _scale(var, mean, int(np.prod([X.shape[a] for a in axes]))) \
-            if self.with_std else np.ones_like(var)
-        self._fitted_shape = X.shape[1:-1] if X.ndim > 2 else X.shape[1:]
+        self.scale_ = _scale(var, mean, n) if self.with_std else np.ones_like(var)
+        self._fitted_shape = shape[1:-1] if len(shape) > 2 else shape[1:]
         return self
+
+    def _streamed_moments(self, X):
+        """Count, mean and variance over lazy maps, in one pass of chunks.
+
+        Each chunk's float64 moments are merged into the running ones by
+        Chan, Golub and LeVeque's pairwise update, the streaming form of the
+        two-pass mean and variance ``fit`` computes on an array (equal to
+        it within float64 rounding).
+        """
+        if X.ndim != 4:
+            raise ValueError(f"X has shape {X.shape}; lazy features are 4-D maps")
+        self.n_features_in_ = X.shape[1]
+        axes = self._axes(4)
+        n, mean, m2 = 0, 0.0, 0.0
+        for chunk in X.chunks():
+            chunk = chunk.astype(np.float64)
+            k = int(np.prod([chunk.shape[a] for a in axes]))
+            chunk_mean = chunk.mean(axis=axes, keepdims=True)[0]
+            chunk_m2 = ((chunk - chunk_mean) ** 2).sum(axis=axes, keepdims=True)[0]
+            delta = chunk_mean - mean
+            total = n + k
+            mean = mean + delta * (k / total)
+            m2 = m2 + chunk_m2 + delta ** 2 * (n * k / total)
+            n = total
+        return n, mean, m2 / n, X.shape
 
     def transform(self, X):
         """Standardise maps with the statistics learned in ``fit``.
@@ -145,17 +175,25 @@ class SpectrogramScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_scaled : ndarray of X's shape, dtype float32
+        X_scaled : ndarray of X's shape, dtype float32, or LazyFeatures
+            Lazy maps (from a list of files) stay lazy: they are scaled a
+            batch at a time.
         """
         check_is_fitted(self)
+        if isinstance(X, LazyFeatures):
+            self._check_shape(X.shape)
+            return X.then(self)
         X = self._check(X, reset=False)
-        shape = X.shape[1:-1] if X.ndim > 2 else X.shape[1:]
+        self._check_shape(X.shape)
+        return ((X - self.mean_) / self.scale_).astype(np.float32)
+
+    def _check_shape(self, full_shape):
+        shape = full_shape[1:-1] if len(full_shape) > 2 else full_shape[1:]
         if shape != self._fitted_shape:
             raise ValueError(
-                f"X has maps of {X.shape[1:]} (channels, bins, frames), but "
+                f"X has maps of {full_shape[1:]} (channels, bins, frames), but "
                 f"SpectrogramScaler was fitted on {self._fitted_shape} channels and bins"
             )
-        return ((X - self.mean_) / self.scale_).astype(np.float32)
 
     def inverse_transform(self, X):
         """Undo :meth:`transform`.
