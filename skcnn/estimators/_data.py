@@ -249,7 +249,20 @@ class LazyBatchIterator:
                 for start in range(0, stop, order.batch_size)]
 
     def __iter__(self):
+        for _, X, target in self.parts(lambda n: (0, n)):
+            yield X, target
+
+    def parts(self, bounds):
+        """Yield ``(n, X, target)`` for this epoch's batches, only rows
+        ``bounds(n) = (start, stop)`` of each batch of ``n`` read and computed
+        (a data-parallel process's part); an empty part is the batch's first
+        row (the caller gives it weight 0)."""
         batches = self.index_batches()
+        sizes = [len(index) for index in batches]
+        parts = []
+        for index in batches:
+            start, stop = bounds(len(index))
+            parts.append(index[start:stop] if stop > start else index[:1])
         if self._loader is None:
             # one loader for every epoch: its workers start once (persistent),
             # and each epoch hands them that epoch's batches of indices
@@ -257,10 +270,11 @@ class LazyBatchIterator:
                 _Inputs(self.dataset.X), batch_size=None, sampler=self._epoch,
                 num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
                 pin_memory=torch.device(self.device).type == "cuda", **self.loader_params)
-        self._epoch.batches = batches
+        self._epoch.batches = parts
         device = _target_device(self.dataset)
-        for index, X in zip(batches, self._loader):
-            yield X.to(self.device), targets_at(self.dataset, torch.as_tensor(index, device=device))
+        for n, index, X in zip(sizes, parts, self._loader):
+            yield n, X.to(self.device), targets_at(
+                self.dataset, torch.as_tensor(index, device=device))
 
 
 class _EpochBatches:

@@ -37,7 +37,7 @@ import torch
 from skorch.callbacks import EarlyStopping
 
 from ._callbacks import holds_callback
-from ._data import TensorBatchIterator, TensorDataset
+from ._data import LazyBatchIterator, TensorBatchIterator, TensorDataset
 
 __all__ = ["DataParallel", "data_parallel"]
 
@@ -262,16 +262,38 @@ class _RankBatches:
     def __len__(self):
         return len(self.batches)
 
+    def _bounds(self, n):
+        """This rank's rows ``[start, stop)`` of a global batch of ``n``."""
+        base, extra = divmod(n, self.world_size)
+        start = self.rank * base + min(self.rank, extra)
+        return start, start + base + (self.rank < extra)
+
     def __iter__(self):
+        if isinstance(self.batches, LazyBatchIterator):
+            # lazy inputs: only this rank's rows of each batch are read and computed
+            for n, X, target in self.batches.parts(self._bounds):
+                self.global_size = n
+                yield self._weighted(X, target, empty=self._bounds(n)[0] == self._bounds(n)[1])
+            return
         for X, target in self.batches:
-            y, w = target if isinstance(target, (tuple, list)) else (target, None)
             n = self.global_size = len(X)
-            if w is None:
-                w = torch.ones(n, device=X.device)
-            base, extra = divmod(n, self.world_size)
-            start = self.rank * base + min(self.rank, extra)
-            stop = start + base + (self.rank < extra)
+            start, stop = self._bounds(n)
             if start == stop:
-                yield X[:1], (y[:1], torch.zeros_like(w[:1]))
+                yield self._weighted(X[:1], _rows(target, slice(0, 1)), empty=True)
             else:
-                yield X[start:stop], (y[start:stop], w[start:stop])
+                yield self._weighted(X[start:stop], _rows(target, slice(start, stop)), empty=False)
+
+    @staticmethod
+    def _weighted(X, target, *, empty):
+        """``(X, (y, w))``: the weights ones where none are given, zeros for
+        the stand-in of an empty part."""
+        y, w = target if isinstance(target, (tuple, list)) else (target, None)
+        if w is None:
+            w = torch.ones(len(X), device=X.device)
+        return X, (y, torch.zeros_like(w) if empty else w)
+
+
+def _rows(target, rows):
+    if isinstance(target, (tuple, list)):
+        return tuple(t[rows] for t in target)
+    return target[rows]

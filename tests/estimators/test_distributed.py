@@ -17,7 +17,10 @@ import numpy as np
 import pytest
 import torch
 
-from skcnn import CNNClassifier
+from skcnn import CNNClassifier, SpectrogramTransformer
+from skcnn.estimators._data import (
+    LazyBatchIterator, LazyDataset, TensorBatchIterator, TensorDataset,
+)
 from skcnn.estimators._distributed import _RankBatches
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -70,12 +73,24 @@ def load(path):
 def two_processes(tmp_path_factory):
     """What each of two processes fitted, as torchrun would start them on one machine."""
     out = tmp_path_factory.mktemp("ddp")
+    write_files(out / "files")
     port = free_port()
     run_processes(
         [[sys.executable, str(SCRIPT), str(out), "fits"]] * 2,
         [environment(RANK=rank, LOCAL_RANK=rank, WORLD_SIZE=2, MASTER_ADDR="127.0.0.1",
                      MASTER_PORT=port) for rank in range(2)])
     return [load(out / f"fits-rank{rank}.pt") for rank in range(2)]
+
+
+def write_files(folder, n=20):
+    """Half-second float WAV files of noise, louder in every other one."""
+    import soundfile as sf
+
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        clip = (0.05 + 0.3 * (i % 2)) * rng.normal(size=4000)
+        sf.write(folder / f"{i:02d}.wav", clip.astype(np.float32), 8000, subtype="FLOAT")
 
 
 def assert_same_state(a, b, **tolerance):
@@ -131,6 +146,18 @@ def test_with_the_defaults_every_process_ends_with_rank_0s_weights_and_buffers(t
 
 
 @pytest.mark.slow  # two processes start (imports: seconds each)
+def test_lazy_features_train_as_their_array_does(two_processes):
+    # each process reads and computes only its part of each batch of files;
+    # the result is the array fit's, in every process
+    for result in two_processes:
+        lazy, array = result["lazy"]["lazy"], result["lazy"]["array"]
+        assert_same_state(lazy["state"], array["state"])
+        np.testing.assert_array_equal(lazy["proba"], array["proba"])
+    assert_same_state(two_processes[0]["lazy"]["lazy"]["state"],
+                      two_processes[1]["lazy"]["lazy"]["state"])
+
+
+@pytest.mark.slow  # two processes start (imports: seconds each)
 def test_what_cannot_run_data_parallel_is_refused_in_every_process(two_processes):
     for result in two_processes:
         messages = result["refusals"]
@@ -178,6 +205,24 @@ def test_each_process_takes_its_contiguous_part_of_the_global_batch(n, parts):
         (_, (_, w0)), (X1, (y1, w1)) = got
         assert w0.tolist() == [1.0] and w1.tolist() == [0.0]
         assert torch.equal(X1, X[:1]) and torch.equal(y1, y[:1])
+
+
+def test_lazy_batches_are_cut_before_they_are_read(tmp_path):
+    # each process reads only its rows of a global batch of files: the
+    # same parts as cutting the array's batch
+    write_files(tmp_path / "files", n=11)
+    paths = sorted(str(p) for p in (tmp_path / "files").glob("*.wav"))
+    lazy = SpectrogramTransformer(sr=8000, n_fft=256, n_mels=8).transform(paths)
+    maps = torch.from_numpy(np.asarray(lazy))
+    y = torch.arange(11)
+    for rank in range(2):
+        parts = _RankBatches(LazyBatchIterator(LazyDataset(lazy, y), batch_size=5,
+                                               num_workers=0), rank, 2)
+        reference = _RankBatches(TensorBatchIterator(TensorDataset(maps, y), batch_size=5),
+                                 rank, 2)
+        for (X, (yr, w)), (X_ref, (y_ref, w_ref)) in zip(parts, reference, strict=True):
+            assert torch.equal(X, X_ref) and torch.equal(yr, y_ref) and torch.equal(w, w_ref)
+        assert parts.global_size == reference.global_size == 1
 
 
 def test_sample_weights_go_with_their_samples():
