@@ -35,6 +35,7 @@ from sklearn.utils.validation import (
 )
 
 from .features._audio import check_recordings
+from .features._files import AudioFiles, is_file_list
 from .utils._private import (
     HasMethods,
     Interval,
@@ -127,6 +128,9 @@ class _BaseSegments(MetaEstimatorMixin, BaseEstimator):
         return length, _n_samples(self.hop_seconds, self.sr, "hop_seconds")
 
     def _segments(self, X, length, hop):
+        if is_file_list(X):
+            # audio files: segments read from the files a batch at a time
+            return AudioFiles.segments(X, sr=self.sr, length=length, hop=hop)
         recordings, multichannel = check_recordings(X)
         segments, counts = _cut(recordings, length, hop)
         return (segments if multichannel else segments[:, 0]), counts
@@ -139,14 +143,18 @@ class _BaseSegments(MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), or list of 1-D arrays
-            Recordings, of any lengths in a list.
+        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), list of 1-D arrays, or list of file paths
+            Recordings, of any lengths in a list; or audio files, read
+            mono at ``sr``.
 
         Returns
         -------
         segments : ndarray of shape (n_segments, segment_length) or (n_segments, n_channels, segment_length), dtype float32
             Every recording's segments, recording by recording, in time
-            order; 3-D when ``X`` has a channel axis.
+            order; 3-D when ``X`` has a channel axis. For files, the
+            segments unread, as the wrapped pipeline's transformer takes
+            them (``np.asarray`` reads them all: ``(n_segments, 1,
+            segment_length)``).
         recording : ndarray of shape (n_segments,)
             The index in ``X`` of each segment's recording (the ``groups``
             for a ``GroupKFold`` over segments).
@@ -347,7 +355,7 @@ class SegmentClassifier(ClassifierMixin, _BaseSegments):
 
         Parameters
         ----------
-        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), or list of 1-D arrays
+        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), list of 1-D arrays, or list of file paths
             Recordings, of any lengths in a list.
         y : array-like of shape (n_recordings,)
             The class of each recording.
@@ -399,7 +407,7 @@ class SegmentClassifier(ClassifierMixin, _BaseSegments):
 
         Parameters
         ----------
-        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), or list of 1-D arrays
+        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), list of 1-D arrays, or list of file paths
             Recordings, of any lengths in a list.
 
         Returns
@@ -421,7 +429,7 @@ class SegmentClassifier(ClassifierMixin, _BaseSegments):
 
         Parameters
         ----------
-        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), or list of 1-D arrays
+        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), list of 1-D arrays, or list of file paths
             Recordings, of any lengths in a list.
 
         Returns
@@ -437,7 +445,7 @@ class SegmentClassifier(ClassifierMixin, _BaseSegments):
 
         Parameters
         ----------
-        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), or list of 1-D arrays
+        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), list of 1-D arrays, or list of file paths
             Recordings, of any lengths in a list.
 
         Returns
@@ -515,7 +523,7 @@ class SegmentRegressor(RegressorMixin, _BaseSegments):
 
         Parameters
         ----------
-        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), or list of 1-D arrays
+        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), list of 1-D arrays, or list of file paths
             Recordings, of any lengths in a list.
         y : array-like of shape (n_recordings,) or (n_recordings, n_outputs)
             The target of each recording.
@@ -541,7 +549,7 @@ class SegmentRegressor(RegressorMixin, _BaseSegments):
 
         Parameters
         ----------
-        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), or list of 1-D arrays
+        X : array-like of shape (n_recordings, n_samples) or (n_recordings, n_channels, n_samples), list of 1-D arrays, or list of file paths
             Recordings, of any lengths in a list.
 
         Returns

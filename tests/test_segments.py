@@ -387,3 +387,47 @@ def test_real_pipeline_takes_weights():  # routed to cnn__sample_weight
     clf = SegmentClassifier(_cnn_pipeline(), segment_seconds=0.25, sr=SR)
     clf.fit(X, y, sample_weight=[1.0, 2.0, 1.0, 0.5])
     assert clf.predict(X).shape == (4,)
+
+
+def test_audio_files_are_cut_and_pooled_as_recordings_in_memory(tmp_path):
+    # recordings of different lengths as files (one at another rate, read
+    # whole and resampled): the segments are read a batch at a time, and the
+    # fitted classifier predicts what it predicts from the recordings in memory
+    import soundfile as sf
+
+    from skcnn.datasets import load_audio_folder
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "all").mkdir()
+    paths, y = [], []
+    for i, seconds in enumerate([1.0, 0.3, 2.1, 1.7, 0.9, 1.25]):
+        rate = 16000 if i == 3 else 8000
+        t = np.arange(int(seconds * rate)) / rate
+        f = 300 if i % 2 else 1100
+        clip = 0.5 * np.sin(2 * np.pi * f * t) + 0.05 * rng.normal(size=t.size)
+        path = tmp_path / "all" / f"{i}.wav"
+        sf.write(path, clip.astype(np.float32), rate, subtype="FLOAT")
+        paths.append(str(path))
+        y.append("low" if i % 2 else "high")
+    recordings = load_audio_folder(tmp_path, sr=8000).data
+    y = np.array(y)
+
+    def model():
+        return SegmentClassifier(
+            make_pipeline(SpectrogramTransformer(sr=8000, n_fft=256, hop_length=128, n_mels=16),
+                          CNNClassifier(n_filters=(4,), max_epochs=2, batch_size=4,
+                                        random_state=0)),
+            segment_seconds=0.5, hop_seconds=0.25, sr=8000)
+
+    segments, recording = model().segment(paths)
+    in_memory, recording_in_memory = model().segment(recordings)
+    np.testing.assert_array_equal(recording, recording_in_memory)
+    np.testing.assert_array_equal(np.asarray(segments)[:, 0], in_memory)
+    lazy = model().fit(paths, y)
+    reference = model().fit(recordings, y)
+    np.testing.assert_array_equal(lazy.n_segments_, reference.n_segments_)
+    np.testing.assert_array_equal(lazy.predict_proba(paths), reference.predict_proba(recordings))
+    wrong_rate = model().set_params(estimator__spectrogramtransformer__sr=16000)
+    with pytest.raises(ValueError, match=r"cut into segments at sr=8000, but "
+                                         r"SpectrogramTransformer has sr=16000"):
+        wrong_rate.fit(paths, y)

@@ -178,15 +178,19 @@ def _as_index(index):
 
 class _Inputs(torch.utils.data.Dataset):
     """What a ``DataLoader`` worker computes: the inputs of one batch of
-    indices (a whole batch at once: the front end is batched)."""
+    indices (a whole batch at once: the front end is batched), or only the
+    clips read (``clips_only``, when the features are computed on a GPU)."""
 
-    def __init__(self, X):
+    def __init__(self, X, clips_only=False):
         self.X = X
+        self.clips_only = clips_only
 
     def __len__(self):
         return len(self.X)
 
     def __getitem__(self, index):
+        if self.clips_only:
+            return torch.from_numpy(self.X.files.read(index))
         return torch.from_numpy(self.X.batch(index))
 
 
@@ -199,7 +203,8 @@ class LazyBatchIterator:
     The inputs of each batch are read and computed by torch's
     ``DataLoader`` (in ``num_workers`` processes, while the network trains
     on the previous batch); the targets and weights are sliced on the
-    device in this process.
+    device in this process. On a CUDA device the workers only read the
+    clips, and the features are computed on the GPU.
 
     Parameters
     ----------
@@ -234,6 +239,7 @@ class LazyBatchIterator:
         self.loader_params = loader_params
         self._epoch = _EpochBatches()
         self._loader = None
+        self._on_gpu = torch.device(device).type == "cuda"
 
     def __len__(self):
         return len(self.order)
@@ -267,12 +273,15 @@ class LazyBatchIterator:
             # one loader for every epoch: its workers start once (persistent),
             # and each epoch hands them that epoch's batches of indices
             self._loader = torch.utils.data.DataLoader(
-                _Inputs(self.dataset.X), batch_size=None, sampler=self._epoch,
+                _Inputs(self.dataset.X, clips_only=self._on_gpu), batch_size=None,
+                sampler=self._epoch,
                 num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
                 pin_memory=torch.device(self.device).type == "cuda", **self.loader_params)
         self._epoch.batches = parts
         device = _target_device(self.dataset)
         for n, index, X in zip(sizes, parts, self._loader):
+            if self._on_gpu:
+                X = torch.from_numpy(self.dataset.X.compute(X.numpy(), device=self.device))
             yield n, X.to(self.device), targets_at(
                 self.dataset, torch.as_tensor(index, device=device))
 

@@ -56,13 +56,36 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
             This transformer.
         """
         self._front_end()
-        if is_file_list(X):
-            AudioFiles(X, sr=self.sr, length=self._length())
+        if is_file_list(X) or isinstance(X, AudioFiles):
+            self._files(X)
             return self
         clips = check_audio(X, length=self._length())
         for start in range(0, clips.shape[0], 1024):
             to_float32(clips[start : start + 1024], start=start)
         return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """``fit(X).transform(X)``; for files, their headers are read once.
+
+        Parameters
+        ----------
+        X : array-like, list of 1-D arrays, or list of file paths
+            As in :meth:`transform`.
+        y : None
+            Ignored.
+        **fit_params : dict
+            Ignored, as scikit-learn's ``TransformerMixin`` does.
+
+        Returns
+        -------
+        maps : ndarray of shape (n_clips, n_channels_out, n_bins, n_frames), dtype float32, or LazyFeatures
+            As :meth:`transform` returns.
+        """
+        if is_file_list(X) or isinstance(X, AudioFiles):
+            self._validate_params()
+            self._front_end()
+            return LazyFeatures(self._files(X), (self,))
+        return super().fit_transform(X, y, **fit_params)
 
     def transform(self, X):
         """Compute the time-frequency maps of every clip.
@@ -85,8 +108,8 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         front_end = self._front_end()
-        if is_file_list(X):
-            return LazyFeatures(AudioFiles(X, sr=self.sr, length=self._length()), (self,))
+        if is_file_list(X) or isinstance(X, AudioFiles):
+            return LazyFeatures(self._files(X), (self,))
         length = self._length()
         clips = check_audio(X, length=length)
         n_clips, n_channels, n_samples = clips.shape
@@ -108,6 +131,18 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
             x = to_float32(clips[start:stop], start=start, length=length)
             out[start:stop] = self._postprocess(front_end(x))
         return out
+
+    def _files(self, X):
+        """Files (a list of paths, or segments of files) read at ``sr`` and
+        padded or cropped to ``duration``; their headers checked."""
+        if not isinstance(X, AudioFiles):
+            return AudioFiles(X, sr=self.sr, length=self._length())
+        if X.sr != self.sr:
+            raise ValueError(
+                f"the audio files were cut into segments at sr={X.sr}, but "
+                f"{type(self).__name__} has sr={self.sr}: give both the same rate"
+            )
+        return X if self._length() is None else X.with_length(self._length())
 
     def _length(self):
         """Samples per clip set by ``duration``, or None."""

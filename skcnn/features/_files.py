@@ -51,8 +51,14 @@ def _wav_declared_frames(filename):
     return None
 
 
-def read_audio_file(filename, mono):
-    """Read one file as float32: 1-D if ``mono``, else (n_channels, n_samples)."""
+def read_audio_file(filename, mono, *, start=0, frames=-1, check_header=True):
+    """Read one file as float32: 1-D if ``mono``, else (n_channels, n_samples).
+
+    ``start`` and ``frames`` read a part (soundfile's ``start`` and
+    ``frames``; a part may end early at the file's end). ``check_header=False``
+    skips comparing a whole WAV with its header's frame count (for files
+    whose headers :func:`file_header` has checked).
+    """
     path = Path(filename)
     if path.is_symlink() and not path.exists():
         raise ValueError(
@@ -60,10 +66,12 @@ def read_audio_file(filename, mono):
             f"{str(path.readlink())!r}, which does not exist"
         )
     try:
-        data, rate = sf.read(filename, dtype="float32", always_2d=True)
+        data, rate = sf.read(filename, dtype="float32", always_2d=True, start=start,
+                             frames=frames)
     except (sf.SoundFileError, RuntimeError, OSError, TypeError, ValueError) as exc:
         raise ValueError(f"could not read audio file {str(filename)!r}: {exc}") from exc
-    declared = _wav_declared_frames(filename)
+    whole = check_header and (start, frames) == (0, -1)
+    declared = _wav_declared_frames(filename) if whole else None
     if declared is not None and data.shape[0] < declared:
         # An error, not a warning that keeps the clip: a cut-off recording no
         # longer holds what its label says (the end of a word, the call that
@@ -139,7 +147,7 @@ def is_file_list(X):
 
 
 class AudioFiles:
-    """Audio files read on demand: mono, at one rate, of one length.
+    """Audio files (or segments of them) read on demand: mono, at one rate, of one length.
 
     Every file's header is read when this is made (cheap), so that a file
     that cannot be opened, is empty or truncated is a ValueError naming it
@@ -159,7 +167,19 @@ class AudioFiles:
         samples after resampling.
     res_type : str, default='soxr_hq'
         Resampling method passed to :func:`librosa.resample`.
+
+    Attributes
+    ----------
+    starts : ndarray of int or None
+        For segments (:meth:`segments`), the first sample of each, at ``sr``.
+    span : int or None
+        For segments, the samples read from each start (the segment's
+        length; ``length`` then pads or crops what was read, as the
+        transformers pad or crop segments held in memory).
     """
+
+    starts = None
+    span = None
 
     def __init__(self, paths, *, sr, length, res_type="soxr_hq", _headers=None):
         self.paths = np.asarray([os.fspath(p) for p in paths], dtype=object)
@@ -180,14 +200,51 @@ class AudioFiles:
             length = int(sizes[0])
         self.length = int(length)
 
+    @classmethod
+    def segments(cls, paths, *, sr, length, hop, res_type="soxr_hq"):
+        """Every segment of ``length`` samples, ``hop`` apart, of every file.
+
+        The segments :class:`skcnn.segments.SegmentClassifier` cuts from
+        recordings in memory: a file of ``n`` samples at ``sr`` gives
+        ``1 + (n - length) // hop`` of them, or one zero-padded when
+        ``n <= length``. Returns the segments and the number of each file's.
+        A file at ``sr`` is read a segment at a time; a file at another
+        rate is read whole and resampled for each of its segments (resample
+        long recordings once beforehand).
+        """
+        files = cls(paths, sr=sr, length=length, res_type=res_type)
+        sizes = _resampled_sizes(files._headers, sr)
+        counts = np.where(sizes <= length, 1, 1 + (sizes - length) // hop)
+        item = np.repeat(np.arange(len(files)), counts)
+        out = files.subset(item)
+        out.starts = (np.arange(item.size) - np.repeat(np.cumsum(counts) - counts, counts)) * hop
+        out.span = int(length)
+        return out, counts
+
+    def with_length(self, length):
+        """The same clips, each zero-padded or cropped to ``length`` samples."""
+        out = copy.copy(self)
+        out.length = int(length)
+        return out
+
     def __len__(self):
         return len(self.paths)
+
+    @property
+    def shape(self):
+        return (len(self), 1, self.length)
+
+    def __array__(self, dtype=None, copy=None):
+        out = self.read(slice(None))
+        return out if dtype is None else out.astype(dtype, copy=False)
 
     def subset(self, index):
         """The files at ``index`` (an index array or slice), headers kept."""
         out = copy.copy(self)
         out.paths = self.paths[index]
         out._headers = self._headers[index]
+        if self.starts is not None:
+            out.starts = self.starts[index]
         return out
 
     def read(self, index):
@@ -195,11 +252,20 @@ class AudioFiles:
         index = np.atleast_1d(np.arange(len(self))[index])
         out = np.empty((index.size, 1, self.length), dtype=np.float32)
         for row, i in enumerate(index):
-            clip, rate = read_audio_file(self.paths[i], mono=True)
-            if rate != self.sr:
-                clip = resample(clip, rate, self.sr, self.res_type)
-            out[row] = to_float32(clip[None, None], start=int(i), length=self.length)[0]
+            out[row] = to_float32(self._read_one(i)[None, None], start=int(i),
+                                  length=self.length)[0]
         return out
+
+    def _read_one(self, i):
+        path, rate = self.paths[i], int(self._headers[i, 1])
+        if self.starts is None:
+            clip, rate = read_audio_file(path, mono=True, check_header=False)
+            return resample(clip, rate, self.sr, self.res_type)
+        start = int(self.starts[i])
+        if rate == self.sr:
+            return read_audio_file(path, mono=True, start=start, frames=self.span)[0]
+        clip, rate = read_audio_file(path, mono=True, check_header=False)
+        return resample(clip, rate, self.sr, self.res_type)[start:start + self.span]
 
 
 def _resampled_sizes(headers, sr):

@@ -70,6 +70,7 @@ class LazyFeatures:
     def __init__(self, files, steps):
         self.files = files
         self.steps = tuple(copy.deepcopy(step) for step in steps)
+        self._on_device = {}  # copies of the steps computing on a device
         # the maps' shape from silence of the clips' length: no file is read
         sample = self._apply(np.zeros((1, 1, files.length), dtype=np.float32))
         self.shape = (len(files),) + tuple(sample.shape[1:])
@@ -78,6 +79,7 @@ class LazyFeatures:
         """These features passed through ``transformer`` (fitted; copied) too."""
         out = copy.copy(self)
         out.steps = self.steps + (copy.deepcopy(transformer),)
+        out._on_device = {}
         out.shape = self.shape[:1] + tuple(
             out._apply_steps(np.zeros((1,) + self.shape[1:], dtype=np.float32),
                              out.steps[-1:]).shape[1:])
@@ -116,6 +118,20 @@ class LazyFeatures:
         maps : ndarray of shape (len(index), n_channels, n_bins, n_frames), dtype float32
         """
         return self._apply(self.files.read(index))
+
+    def compute(self, clips, device=None):
+        """The features of ``clips`` read from :attr:`files` (``files.read``),
+        with the maths on ``device`` when given (the steps that have a
+        ``device`` parameter run there; the result comes back as an array)."""
+        if device is None:
+            return self._apply(clips)
+        steps = self._on_device.get(str(device))
+        if steps is None:
+            steps = tuple(step.set_params(device=str(device))
+                          if "device" in step.get_params() else step
+                          for step in copy.deepcopy(self.steps))
+            self._on_device[str(device)] = steps
+        return self._apply_steps(clips, steps)
 
     def chunks(self, size=STREAM_CHUNK):
         """Yield the features in order, ``size`` clips at a time."""

@@ -156,3 +156,28 @@ def test_an_estimator_alone_refuses_file_paths(files):
     paths, _, y = files
     with pytest.raises(ValueError, match="could not convert string to float|must hold numbers"):
         CNNClassifier().fit(paths, y)
+
+
+def test_features_computed_where_the_clips_are_read_or_on_the_device(files):
+    # on a CUDA device the workers only read the clips, and the front end
+    # runs on the GPU; the same split on the CPU gives the batch's features
+    paths, clips, _ = files
+    lazy = _front().transform(paths)
+    np.testing.assert_array_equal(lazy.compute(lazy.files.read([2, 3]), device="cpu"),
+                                  lazy.batch([2, 3]))
+    assert lazy._on_device["cpu"][0].device == "cpu" and lazy.steps[0] is not \
+        lazy._on_device["cpu"][0]
+
+
+@pytest.mark.gpu
+def test_lazy_fit_on_a_gpu_computes_the_features_there(files):
+    paths, clips, y = files
+    on_gpu = _pipe(device="cuda").fit(paths, y)
+    lazy = on_gpu[0].transform(paths)
+    dataset = LazyDataset(lazy)
+    X, _ = next(iter(LazyBatchIterator(dataset, batch_size=4, device="cuda", num_workers=1)))
+    assert X.device.type == "cuda"
+    assert lazy._on_device["cuda"][0].device == "cuda"
+    np.testing.assert_allclose(X.cpu().numpy(), lazy.batch(np.arange(4)), rtol=1e-4, atol=1e-4)
+    on_cpu = _pipe().fit(clips, y)
+    assert on_gpu.score(paths, y) >= on_cpu.score(clips, y) - 0.2
