@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..features._audio import check_positive_int
-from ..features._files import read_audio_file, resample
+from ..features._files import file_header, read_audio_file, resample
 
 __all__ = ["load_audio_folder"]
 
@@ -40,21 +40,25 @@ def _progress(iterable, verbose, desc):
     return tqdm(iterable, desc=desc, unit="file")
 
 
-def _read_files(filenames, *, sr, mono, res_type, on_error, verbose, desc):
+def _read_files(filenames, *, sr, mono, res_type, on_error, verbose, desc, lazy=False):
     """Read files, resampling to ``sr`` or checking they share one rate.
 
-    Returns the list of arrays, the indices of the files read, and the rate.
+    Returns the list of arrays (of paths if ``lazy``: only the headers are
+    read), the indices of the files read, and the rate.
     """
     data, kept, rates = [], [], {}
     for i, filename in enumerate(_progress(filenames, verbose, desc)):
         try:
-            clip, rate = read_audio_file(filename, mono)
+            if lazy:
+                clip, rate = str(filename), file_header(filename)[1]
+            else:
+                clip, rate = read_audio_file(filename, mono)
         except ValueError as exc:
             if on_error == "raise":
                 raise
             warnings.warn(f"skipping {filename}: {exc}", UserWarning, stacklevel=3)
             continue
-        if sr is not None:
+        if sr is not None and not lazy:
             clip = resample(clip, rate, sr, res_type)
         else:
             rates.setdefault(rate, filename)
@@ -80,7 +84,7 @@ def _check_loader_params(sr, on_error):
 
 def load_audio_folder(
     path, *, sr=None, mono=True, extensions=_AUDIO_EXTENSIONS, res_type="soxr_hq",
-    on_error="raise", verbose=False,
+    on_error="raise", lazy=False, verbose=False,
 ):
     """Load a folder of recordings with one sub-folder per class.
 
@@ -115,6 +119,13 @@ def load_audio_folder(
         frames than it holds), or holds NaN or infinite samples: raise a
         ValueError naming it, or skip it with a warning naming it. A truncated
         file is never kept cut short.
+    lazy : bool, default=False
+        If True, read only the files' headers and return their paths in
+        ``data`` instead of their samples: a list that the transformers
+        read a batch at a time, resampled to their own ``sr`` (the user
+        guide's "Data larger than memory"). Files that cannot be opened or
+        are truncated are found here (``on_error`` decides); NaN samples
+        when their batch is read.
     verbose : bool, default=False
         Show a progress bar while reading.
 
@@ -123,9 +134,10 @@ def load_audio_folder(
     data : :class:`~sklearn.utils.Bunch`
         Dictionary-like object with attributes:
 
-        data : list of ndarray, dtype float32
+        data : list of ndarray, dtype float32, or list of str
             The clips, of shape (n_samples,) each, or (n_channels, n_samples) if
-            ``mono=False``; their lengths may differ.
+            ``mono=False``; their lengths may differ. With ``lazy=True``,
+            the files' paths.
         target : ndarray of shape (n_clips,), dtype int64
             Class of each clip, as an index into ``target_names``.
         target_names : list of str
@@ -185,7 +197,7 @@ def load_audio_folder(
 
     data, kept, rate = _read_files(
         filenames, sr=sr, mono=mono, res_type=res_type, on_error=on_error,
-        verbose=verbose, desc=f"Reading {root.name}",
+        verbose=verbose, desc=f"Reading {root.name}", lazy=lazy,
     )
     if not data:
         raise ValueError(f"none of the {len(filenames)} audio files in {str(root)!r} could be read")

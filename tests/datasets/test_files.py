@@ -231,6 +231,22 @@ def test_load_audio_folder_reads_all_formats(audio_tree):
     np.testing.assert_allclose(stereo, 0.75 * _tone(300), atol=1e-6)  # channels' mean
 
 
+def test_load_audio_folder_lazy_reads_headers_only(audio_tree):
+    # the paths, in the order and with the targets of the eager load; an
+    # unreadable or truncated file is found from its header
+    eager = load_audio_folder(audio_tree)
+    lazy = load_audio_folder(audio_tree, lazy=True)
+    assert lazy.data == list(eager.filenames) and all(isinstance(p, str) for p in lazy.data)
+    np.testing.assert_array_equal(lazy.target, eager.target)
+    assert lazy.sr == SR and load_audio_folder(audio_tree, lazy=True, sr=16000).sr == 16000
+    content = (audio_tree / DOGS / "a.wav").read_bytes()
+    (audio_tree / DOGS / "cut.wav").write_bytes(content[: len(content) // 2])
+    with pytest.raises(ValueError, match=r"cut\.wav.*truncated"):
+        load_audio_folder(audio_tree, lazy=True)
+    with pytest.warns(UserWarning, match=r"skipping .*cut\.wav"):
+        assert len(load_audio_folder(audio_tree, lazy=True, on_error="warn").data) == 4
+
+
 def test_load_audio_folder_keeps_channels(audio_tree):
     bunch = load_audio_folder(audio_tree, mono=False)
     shapes = {Path(f).name: clip.shape for f, clip in zip(bunch.filenames, bunch.data)}
