@@ -8,15 +8,18 @@ with, as a :class:`~skcnn.features.SpectrogramTransformer`;
 :func:`fetch_pretrained` downloads a published checkpoint once and checks
 its published MD5; :func:`load_pretrained` builds a network with random,
 published or local weights, read without running code from the file and
-loaded strictly.
+loaded strictly; :class:`PretrainedEmbedding` is the scikit-learn transformer
+from raw clips to clip embeddings.
 
 Inside: the registry of models, their front ends and checkpoints
-(``_models``) and fetching and loading (``_weights``). Imports point one way: this package uses
+(``_models``), fetching and loading (``_weights``) and the transformer
+(``_embedding``). Imports point one way: this package uses
 :mod:`skcnn.modules`, :mod:`skcnn.features` and the download cache of
 :mod:`skcnn.datasets`, never the estimators.
 """
 
+from ._embedding import PretrainedEmbedding
 from ._models import MODELS, front_end
 from ._weights import fetch_pretrained, load_pretrained
 
-__all__ = ["MODELS", "front_end", "fetch_pretrained", "load_pretrained"]
+__all__ = ["PretrainedEmbedding", "MODELS", "front_end", "fetch_pretrained", "load_pretrained"]

@@ -1,0 +1,155 @@
+"""PretrainedEmbedding: the network's numbers, per clip, in scikit-learn pipelines (CNN6, random weights).
+
+scikit-learn's own API checks run in ``tests/test_common.py``.
+"""
+
+import pickle
+
+import librosa
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+
+from skcnn import PretrainedEmbedding
+from skcnn.datasets import make_audio_classification
+from skcnn.modules._panns import pool_frames
+from skcnn.pretrained import front_end, load_pretrained
+
+
+@pytest.fixture(scope="module")
+def clips():
+    """Four 0.5 s clips at 32 kHz: noise and tones."""
+    rng = np.random.default_rng(0)
+    t = np.arange(16000) / 32000
+    tones = [np.sin(2 * np.pi * f * t) for f in (220.0, 1000.0, 5000.0)]
+    return (0.1 * rng.standard_normal((4, 16000)) + np.stack([0 * t, *tones])).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def fitted(clips):
+    return PretrainedEmbedding(model="cnn6", random_state=0).fit(clips)
+
+
+def test_embeddings_are_the_network_on_its_front_end(fitted, clips):
+    got = fitted.transform(clips)
+    assert got.shape == (4, 512) and got.dtype == np.float32
+    with torch.no_grad():
+        expected = fitted.module_(torch.from_numpy(front_end("cnn6").transform(clips))).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert np.all(got >= 0)  # fc1's ReLU
+    assert np.ptp(got, axis=0).max() > 0  # the clips differ
+
+
+def test_trunk_layer_and_poolings(fitted, clips):
+    trunk = {p: fitted.set_params(layer="trunk", pooling=p).transform(clips)
+             for p in ("avgmax", "avg", "max")}
+    fitted.set_params(layer="embedding", pooling="avgmax")
+    np.testing.assert_allclose(trunk["avgmax"], trunk["avg"] + trunk["max"], rtol=1e-5, atol=1e-6)
+    assert np.all(trunk["max"] >= trunk["avg"] - 1e-6)
+    # the embedding is fc1 and its ReLU on the pooled trunk
+    with torch.no_grad():
+        fc1 = torch.relu(fitted.module_.fc1(torch.from_numpy(trunk["avgmax"]))).numpy()
+    np.testing.assert_allclose(fitted.transform(clips), fc1, rtol=1e-4, atol=1e-5)
+
+
+def test_pool_frames():
+    frames = torch.tensor([[[1.0, 2.0, 6.0], [0.0, -1.0, -2.0]]])
+    assert pool_frames(frames, "max").tolist() == [[6.0, 0.0]]
+    assert pool_frames(frames, "avg").tolist() == [[3.0, -1.0]]
+    assert pool_frames(frames, "avgmax").tolist() == [[9.0, -1.0]]
+    with pytest.raises(ValueError, match="pooling='sum' must be one of"):
+        pool_frames(frames, "sum")
+
+
+def test_each_clip_depends_on_itself_alone(fitted, clips):
+    together = fitted.transform(clips)
+    alone = np.concatenate([fitted.transform(clips[i : i + 1]) for i in range(len(clips))])
+    np.testing.assert_allclose(together, alone, rtol=1e-5, atol=1e-6)
+    batched = clone(fitted).set_params(batch_size=3).fit(clips).transform(clips)
+    np.testing.assert_allclose(batched, together, rtol=1e-5, atol=1e-6)
+
+
+def test_input_is_resampled_to_the_network_rate(fitted, clips):
+    low = librosa.resample(clips, orig_sr=32000, target_sr=16000, axis=-1)
+    expected = fitted.transform(librosa.resample(low, orig_sr=16000, target_sr=32000, axis=-1))
+    got = clone(fitted).set_params(sr=16000).fit(low).transform(low)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    assert not np.allclose(got, fitted.transform(clips[:, ::2]), rtol=1e-3)  # not just read at 32k
+
+
+def test_channels_are_mixed_to_mono(fitted, clips):
+    stereo = np.stack([clips, 0.5 * clips[::-1]], axis=1)  # (4, 2, n)
+    np.testing.assert_allclose(fitted.transform(stereo), fitted.transform(stereo.mean(axis=1)),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_integer_pcm_is_scaled(fitted, clips):
+    pcm = np.round(np.clip(clips, -1, 1) * 32767).astype(np.int16)
+    np.testing.assert_allclose(fitted.transform(pcm), fitted.transform(pcm / 32768.0),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_short_clips_need_duration(fitted):
+    short = np.zeros((2, 4000), np.float32)  # 0.125 s: 13 frames, CNN6 needs 16
+    with pytest.raises(ValueError, match=r"model='cnn6' needs clips of at least 0.150 s .*"
+                                         r"the clips have 0.125 s. Set `duration`"):
+        fitted.transform(short)
+    padded = clone(fitted).set_params(duration=0.2).fit(short)
+    assert padded.transform(short).shape == (2, 512)
+    assert padded.transform([np.zeros(100), np.zeros(9000)]).shape == (2, 512)
+
+
+def test_weights_from_a_file(tmp_path, clips, checkpoint_writer):
+    path = tmp_path / "cnn6.pth"
+    checkpoint_writer(path, "cnn6", seed=7)
+    embed = PretrainedEmbedding(weights=str(path)).fit(clips)
+    with torch.no_grad():
+        expected = load_pretrained("cnn6", path)(torch.from_numpy(front_end("cnn6").transform(clips)))
+    np.testing.assert_allclose(embed.transform(clips), expected.numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(FileNotFoundError, match="nowhere.pth"):
+        PretrainedEmbedding(weights=str(tmp_path / "nowhere.pth")).fit(clips)
+
+
+def test_random_state_seeds_the_random_weights(clips):
+    a = PretrainedEmbedding(random_state=1).fit(clips).transform(clips)
+    b = PretrainedEmbedding(random_state=1).fit(clips).transform(clips)
+    c = PretrainedEmbedding(random_state=2).fit(clips).transform(clips)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    state = torch.random.get_rng_state()
+    PretrainedEmbedding(random_state=1).fit(clips)
+    assert torch.equal(state, torch.random.get_rng_state())  # torch's global seed untouched
+
+
+def test_unfitted_and_bad_parameters(clips):
+    with pytest.raises(NotFittedError):
+        PretrainedEmbedding().transform(clips)
+    for params, name in [(dict(model="cnn99"), "model"), (dict(layer="fc2"), "layer"),
+                         (dict(pooling="sum"), "pooling"), (dict(sr=0), "sr"),
+                         (dict(batch_size=0), "batch_size"), (dict(weights=3), "weights")]:
+        with pytest.raises(ValueError, match=f"The '{name}' parameter of PretrainedEmbedding"):
+            PretrainedEmbedding(**params).fit(clips)
+
+
+def test_feature_names_and_pickle(fitted, clips):
+    names = fitted.get_feature_names_out()
+    assert len(names) == 512 and names[0] == "pretrainedembedding0"
+    twin = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(twin.transform(clips), fitted.transform(clips))
+
+
+def test_pipeline_cross_validates_and_grid_searches():
+    X, y = make_audio_classification(40, sr=8000, duration=0.5, n_classes=2, random_state=0)
+    pipe = make_pipeline(PretrainedEmbedding(sr=8000, random_state=0, batch_size=16),
+                         LogisticRegression(max_iter=1000))
+    scores = cross_val_score(pipe, X, y, cv=2)
+    assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
+    search = GridSearchCV(pipe, {"pretrainedembedding__layer": ["embedding", "trunk"]}, cv=2)
+    search.fit(X, y)
+    assert search.best_params_["pretrainedembedding__layer"] in ("embedding", "trunk")
+    assert search.predict(X[:3]).shape == (3,)
