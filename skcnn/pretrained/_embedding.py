@@ -191,8 +191,9 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
         Returns
         -------
-        embeddings : ndarray of shape (n_clips, n_features_out_), dtype float32
-            One embedding per clip.
+        embeddings : ndarray of shape (n_clips, n_features_out), dtype float32
+            One embedding per clip; ``n_features_out`` is the network's embedding
+            size (``n_features_out_``).
         """
         import torch
 
