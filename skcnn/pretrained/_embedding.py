@@ -3,12 +3,14 @@
 import os
 from numbers import Integral, Real
 
+import librosa
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..features._audio import check_audio, to_float32
+from ..modules._panns import pool_frames
 from ..utils._private import Interval, StrOptions, _fit_context
 from ._models import MODELS, check_model_name, front_end
 from ._weights import load_pretrained
@@ -146,7 +148,8 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self : object
             This transformer, with ``module_`` loaded.
         """
-        self._clips(X)
+        for _ in self._batches(X, 1024):  # the checks only: nothing is kept
+            pass
         self.module_ = self._load()
         self.n_features_out_ = self.module_.embedding_size
         return self
@@ -170,15 +173,13 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             return None
         return max(1, int(round(self.duration * self.sr)))
 
-    def _clips(self, X):
-        """The clips as float32 mono ``(n_clips, n_samples)`` at ``sr``, checked."""
+    def _batches(self, X, batch_size):
+        """The clips, checked, as float32 mono ``(n, n_samples)`` batches at ``sr``."""
         length = self._length()
         clips = check_audio(X, length=length)
-        mono = np.empty((clips.shape[0], length or clips.shape[-1]), dtype=np.float32)
-        for start in range(0, clips.shape[0], 1024):
-            chunk = to_float32(clips[start : start + 1024], start=start, length=length)
-            mono[start : start + len(chunk)] = chunk.mean(axis=1)
-        return mono
+        for start in range(0, clips.shape[0], batch_size):
+            chunk = to_float32(clips[start : start + batch_size], start=start, length=length)
+            yield chunk.mean(axis=1)
 
     def transform(self, X):
         """Embed every clip.
@@ -200,36 +201,35 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         check_is_fitted(self, "module_")
         self._validate_params()
         entry = check_model_name(self.model)
-        clips = self._clips(X)
-        rate = entry.front_end["sr"]
-        if self.sr != rate:
-            import librosa
-
-            clips = librosa.resample(clips, orig_sr=self.sr, target_sr=rate, axis=-1)
-            clips = np.ascontiguousarray(clips, dtype=np.float32)
-        self._check_length(clips.shape[-1], entry)
-        features = front_end(self.model, device=self.device)
         module = self.module_
-        out = np.empty((len(clips), module.embedding_size), dtype=np.float32)
+        if not isinstance(module, entry.module):
+            raise ValueError(
+                f"model={self.model!r} was set after fit, which loaded a "
+                f"{type(module).__name__}; fit again."
+            )
+        rate = entry.front_end["sr"]
+        features = front_end(self.model, device=self.device)
+        embeddings = []
         try:
             module.to(self.device)
             with torch.no_grad():
-                for start in range(0, len(clips), self.batch_size):
-                    maps = features.transform(clips[start : start + self.batch_size])
-                    x = torch.from_numpy(maps).to(self.device)
+                for clips in self._batches(X, self.batch_size):
+                    if self.sr != rate:
+                        clips = librosa.resample(clips, orig_sr=self.sr, target_sr=rate, axis=-1)
+                        clips = np.ascontiguousarray(clips, dtype=np.float32)
+                    self._check_length(clips.shape[-1], entry)
+                    x = torch.from_numpy(features.transform(clips)).to(self.device)
                     frames = module.frame_embeddings(x)
                     if self.layer == "embedding":
                         emb = module.embed(frames, self.pooling)
                     else:
-                        from ..modules._panns import pool_frames
-
                         emb = pool_frames(frames, self.pooling)
-                    out[start : start + len(emb)] = emb.cpu().numpy()
+                    embeddings.append(emb.cpu().numpy())
         finally:
             module.to("cpu")
             if str(self.device).startswith("cuda"):
                 torch.cuda.empty_cache()
-        return out
+        return np.concatenate(embeddings).astype(np.float32, copy=False)
 
     def _check_length(self, n_samples, entry):
         hop = entry.front_end["hop_length"]

@@ -136,6 +136,13 @@ def test_unfitted_and_bad_parameters(clips):
             PretrainedEmbedding(**params).fit(clips)
 
 
+def test_a_model_changed_after_fit_needs_a_new_fit(fitted, clips):
+    changed = clone(fitted).fit(clips).set_params(model="cnn14")
+    with pytest.raises(ValueError, match=r"model='cnn14' was set after fit, which loaded a "
+                                         r"PANNsCNN6; fit again"):
+        changed.transform(clips)
+
+
 def test_feature_names_and_pickle(fitted, clips):
     names = fitted.get_feature_names_out()
     assert len(names) == 512 and names[0] == "pretrainedembedding0"
