@@ -1,7 +1,17 @@
-"""Clip embeddings of a published network, as a scikit-learn transformer."""
+"""Clip embeddings of a published network, as a scikit-learn transformer.
 
+With ``memory``, each clip's embedding is kept in a folder under a key made of
+the clip's samples and everything else that decides the embedding (the
+network's weights, the layer, the pooling, the sample rate), so that the
+folds of a cross-validation, or a grid search over the estimator behind,
+compute each clip once.
+"""
+
+import hashlib
+import json
 import os
 from numbers import Integral, Real
+from pathlib import Path
 
 import librosa
 import numpy as np
@@ -11,11 +21,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..features._audio import check_audio, to_float32
 from ..modules._panns import pool_frames
-from ..utils._private import Interval, StrOptions, _fit_context
+from ..utils._private import HasMethods, Interval, StrOptions, _fit_context
 from ._models import MODELS, check_model_name, front_end
 from ._weights import load_pretrained
 
 __all__ = ["PretrainedEmbedding"]
+
+# Part of every cache key: raised when a change to skcnn changes the embeddings it computes,
+# so that a cache written before is not read.
+_CACHE_FORMAT = 1
 
 
 class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -62,6 +76,15 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         'cuda:N'). The network goes back to the CPU after each ``transform``.
     data_home : str, path-like or None, default=None
         skcnn's cache folder, for ``weights='published'``.
+    memory : str, path-like, joblib.Memory or None, default=None
+        A folder (or a ``joblib.Memory``'s location) where each clip's
+        embedding is kept, so that it is computed once: across the folds of
+        a cross-validation, the candidates of a grid search over the
+        estimator behind, and repeated calls. The key is the clip's samples
+        (after ``duration``) with the network's weights (a hash of its state
+        dict), ``layer``, ``pooling`` and ``sr``; a clip computed in another
+        batch or on another device may differ from a fresh computation by
+        float rounding. None keeps nothing.
     random_state : int, RandomState instance or None, default=None
         Seeds the random weights of ``weights=None``; unused otherwise.
 
@@ -104,6 +127,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
         "data_home": [None, str, os.PathLike],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
         "random_state": ["random_state"],
     }
 
@@ -119,6 +143,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         batch_size=32,
         device="cpu",
         data_home=None,
+        memory=None,
         random_state=None,
     ):
         self.model = model
@@ -130,6 +155,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self.batch_size = batch_size
         self.device = device
         self.data_home = data_home
+        self.memory = memory
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -196,8 +222,6 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             One embedding per clip; ``n_features_out`` is the network's embedding
             size (``n_features_out_``).
         """
-        import torch
-
         check_is_fitted(self, "module_")
         self._validate_params()
         entry = check_model_name(self.model)
@@ -207,29 +231,67 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                 f"model={self.model!r} was set after fit, which loaded a "
                 f"{type(module).__name__}; fit again."
             )
-        rate = entry.front_end["sr"]
-        features = front_end(self.model, device=self.device)
+        folder = self._cache_folder()
         embeddings = []
         try:
             module.to(self.device)
-            with torch.no_grad():
-                for clips in self._batches(X, self.batch_size):
-                    if self.sr != rate:
-                        clips = librosa.resample(clips, orig_sr=self.sr, target_sr=rate, axis=-1)
-                        clips = np.ascontiguousarray(clips, dtype=np.float32)
-                    self._check_length(clips.shape[-1], entry)
-                    x = torch.from_numpy(features.transform(clips)).to(self.device)
-                    frames = module.frame_embeddings(x)
-                    if self.layer == "embedding":
-                        emb = module.embed(frames, self.pooling)
-                    else:
-                        emb = pool_frames(frames, self.pooling)
-                    embeddings.append(emb.cpu().numpy())
+            for clips in self._batches(X, self.batch_size):
+                if folder is None:
+                    embeddings.append(self._embed(clips, entry))
+                    continue
+                keys = [hashlib.blake2b(clip.tobytes(), digest_size=20).hexdigest()
+                        for clip in clips]
+                batch = [_read_cached(folder / f"{key}.npy", module.embedding_size)
+                         for key in keys]
+                missing = [i for i, emb in enumerate(batch) if emb is None]
+                if missing:
+                    for i, emb in zip(missing, self._embed(clips[missing], entry)):
+                        _write_cached(folder / f"{keys[i]}.npy", emb)
+                        batch[i] = emb
+                embeddings.append(np.stack(batch))
         finally:
             module.to("cpu")
             if str(self.device).startswith("cuda"):
+                import torch
+
                 torch.cuda.empty_cache()
         return np.concatenate(embeddings).astype(np.float32, copy=False)
+
+    def _embed(self, clips, entry):
+        """Embeddings of a batch of float32 mono clips at ``sr``, on ``device``."""
+        import torch
+
+        rate = entry.front_end["sr"]
+        if self.sr != rate:
+            clips = librosa.resample(clips, orig_sr=self.sr, target_sr=rate, axis=-1)
+            clips = np.ascontiguousarray(clips, dtype=np.float32)
+        self._check_length(clips.shape[-1], entry)
+        maps = front_end(self.model, device=self.device).transform(clips)
+        with torch.no_grad():
+            frames = self.module_.frame_embeddings(torch.from_numpy(maps).to(self.device))
+            if self.layer == "embedding":
+                emb = self.module_.embed(frames, self.pooling)
+            else:
+                emb = pool_frames(frames, self.pooling)
+        return emb.cpu().numpy().astype(np.float32, copy=False)
+
+    def _cache_folder(self):
+        """The folder of this configuration's cached embeddings, or None without ``memory``."""
+        location = getattr(self.memory, "location", self.memory)
+        if location is None:
+            return None
+        digest = hashlib.blake2b(digest_size=20)
+        for key, value in self.module_.state_dict().items():
+            value = np.ascontiguousarray(value.detach().cpu().numpy())
+            digest.update(f"{key}:{value.dtype}:{value.shape}".encode())
+            digest.update(value.reshape(-1).view(np.uint8))
+        config = {"format": _CACHE_FORMAT, "model": self.model, "weights": digest.hexdigest(),
+                  "layer": self.layer, "pooling": self.pooling, "sr": float(self.sr)}
+        name = hashlib.blake2b(json.dumps(config, sort_keys=True).encode(),
+                               digest_size=16).hexdigest()
+        folder = Path(location).expanduser() / "skcnn_embeddings" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def _check_length(self, n_samples, entry):
         hop = entry.front_end["hop_length"]
@@ -249,3 +311,21 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _read_cached(path, size):
+    """A cached embedding of ``size`` float32 values, or None if absent or unreadable."""
+    try:
+        emb = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if emb.shape != (size,) or emb.dtype != np.float32 or not np.isfinite(emb).all():
+        return None
+    return emb
+
+
+def _write_cached(path, emb):
+    """Write ``emb`` to ``path`` atomically: readers see the whole file or none."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
+    np.save(tmp, emb)
+    os.replace(tmp, path)

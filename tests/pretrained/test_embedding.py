@@ -150,13 +150,86 @@ def test_feature_names_and_pickle(fitted, clips):
     np.testing.assert_array_equal(twin.transform(clips), fitted.transform(clips))
 
 
-def test_pipeline_cross_validates_and_grid_searches():
-    X, y = make_audio_classification(40, sr=8000, duration=0.5, n_classes=2, random_state=0)
+def test_pipeline_cross_validates_and_grid_searches(tmp_path):
+    X, y = make_audio_classification(24, sr=8000, duration=0.5, n_classes=2, random_state=0)
     pipe = make_pipeline(PretrainedEmbedding(sr=8000, random_state=0, batch_size=16),
                          LogisticRegression(max_iter=1000))
     scores = cross_val_score(pipe, X, y, cv=2)
     assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
+    pipe.set_params(pretrainedembedding__memory=tmp_path)  # each clip embedded once per layer
     search = GridSearchCV(pipe, {"pretrainedembedding__layer": ["embedding", "trunk"]}, cv=2)
     search.fit(X, y)
     assert search.best_params_["pretrainedembedding__layer"] in ("embedding", "trunk")
     assert search.predict(X[:3]).shape == (3,)
+
+
+# --------------------------------------------------------------------------- memory
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts the clips the network embeds (cache misses) while the test runs."""
+    calls = []
+    embed = PretrainedEmbedding._embed
+
+    def counting(self, clips, entry):
+        calls.append(len(clips))
+        return embed(self, clips, entry)
+
+    monkeypatch.setattr(PretrainedEmbedding, "_embed", counting)
+    return calls
+
+
+def _cached_files(location):
+    return sorted((location / "skcnn_embeddings").glob("*/*.npy"))
+
+
+def test_memory_computes_each_clip_once(fitted, clips, tmp_path, counted):
+    expected = fitted.transform(clips)
+    counted.clear()
+    cached = clone(fitted).set_params(memory=str(tmp_path)).fit(clips)
+    np.testing.assert_allclose(cached.transform(clips), expected, rtol=1e-5, atol=1e-6)
+    assert sum(counted) == 4 and len(_cached_files(tmp_path)) == 4
+    again = clone(cached).fit(clips)  # a new fit, as in another fold: read, not computed
+    np.testing.assert_array_equal(again.transform(clips), cached.transform(clips))
+    assert sum(counted) == 4
+    more = np.concatenate([clips, clips[:1] * 0.5])
+    assert again.transform(more).shape == (5, 512)
+    assert sum(counted) == 5 and len(_cached_files(tmp_path)) == 5
+
+
+def test_memory_keys_every_setting_that_changes_the_embedding(fitted, clips, tmp_path, counted):
+    base = clone(fitted).set_params(memory=tmp_path)
+    outputs = {}
+    for name, params in [("base", {}), ("trunk", dict(layer="trunk")),
+                         ("max", dict(pooling="max")), ("seed", dict(random_state=1)),
+                         ("16k", dict(sr=16000)), ("cropped", dict(duration=0.4))]:
+        model = clone(base).set_params(**params).fit(clips)
+        outputs[name] = model.transform(clips)
+        fresh = clone(model).set_params(memory=None).fit(clips).transform(clips)
+        np.testing.assert_allclose(outputs[name], fresh, rtol=1e-5, atol=1e-6)
+    assert sum(counted) == 6 * 4 * 2  # every setting computed its own, none read another's
+    assert len(_cached_files(tmp_path)) == 6 * 4
+
+
+def test_memory_takes_a_joblib_memory_and_survives_a_damaged_file(fitted, clips, tmp_path,
+                                                                  counted):
+    joblib = pytest.importorskip("joblib")
+    cached = clone(fitted).set_params(memory=joblib.Memory(tmp_path, verbose=0)).fit(clips)
+    expected = cached.transform(clips)
+    files = _cached_files(tmp_path)
+    assert len(files) == 4
+    files[0].write_bytes(b"cut")  # unreadable: computed again and rewritten
+    counted.clear()
+    # the one clip recomputed alone rounds like a batch of one
+    np.testing.assert_allclose(cached.transform(clips), expected, rtol=1e-5, atol=1e-6)
+    assert sum(counted) == 1
+    assert not any(p.name.endswith(".tmp.npy") for p in files[0].parent.iterdir())
+
+
+def test_cross_validation_with_memory_embeds_each_clip_once(tmp_path, counted):
+    X, y = make_audio_classification(24, sr=8000, duration=0.5, n_classes=2, random_state=0)
+    pipe = make_pipeline(PretrainedEmbedding(sr=8000, random_state=0, memory=tmp_path),
+                         LogisticRegression(max_iter=1000))
+    first = cross_val_score(pipe, X, y, cv=3)
+    assert sum(counted) == 24  # each clip once over the three folds' fits and scores
+    np.testing.assert_array_equal(cross_val_score(pipe, X, y, cv=3), first)
+    assert sum(counted) == 24
