@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..features._audio import check_audio, to_float32
 from ..modules._panns import pool_frames
+from ..utils._device import resolve_device
 from ..utils._private import HasMethods, Interval, StrOptions, _fit_context
 from ._models import MODELS, check_model_name, front_end
 from ._weights import load_pretrained
@@ -231,10 +232,11 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                 f"model={self.model!r} was set after fit, which loaded a "
                 f"{type(module).__name__}; fit again."
             )
+        device = resolve_device(self.device)  # a clear error for a device that is not there
         folder = self._cache_folder()
         embeddings = []
         try:
-            module.to(self.device)
+            module.to(device)
             for clips in self._batches(X, self.batch_size):
                 if folder is None:
                     embeddings.append(self._embed(clips, entry))

@@ -136,6 +136,20 @@ def test_unfitted_and_bad_parameters(clips):
             PretrainedEmbedding(**params).fit(clips)
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="tests the error without a GPU")
+def test_cuda_without_gpu_is_a_clear_error(fitted, clips):
+    with pytest.raises(ValueError, match="device='cuda'"):
+        clone(fitted).set_params(device="cuda").fit(clips).transform(clips)
+
+
+@pytest.mark.gpu
+def test_gpu_matches_cpu(fitted, clips):
+    on_gpu = clone(fitted).set_params(device="cuda").fit(clips)
+    np.testing.assert_allclose(on_gpu.transform(clips), fitted.transform(clips),
+                               rtol=1e-3, atol=1e-4)
+    assert next(on_gpu.module_.parameters()).device.type == "cpu"  # given back after transform
+
+
 def test_a_model_changed_after_fit_needs_a_new_fit(fitted, clips):
     changed = clone(fitted).fit(clips).set_params(model="cnn14")
     with pytest.raises(ValueError, match=r"model='cnn14' was set after fit, which loaded a "
