@@ -189,19 +189,27 @@ def test_part_of_a_front_end_is_refused(checkpoint, tmp_path):
         load_pretrained("cnn6", partial)
 
 
-def test_reference_front_end_filters_pass_the_check(reference, tmp_path, published_front_end):
-    # the filters torchlibrosa (installed) builds for the reference CNN14 are the ones
-    # skcnn expects; its checkpoint, random weights, loads
-    torch.manual_seed(0)
+def test_reference_front_end_filters_pass_the_check(tmp_path, checkpoint_writer,
+                                                    published_front_end):
+    # the filters torchlibrosa (installed) builds as PANNs' models do are the ones skcnn
+    # expects: a CNN6 checkpoint holding them loads
+    stft = pytest.importorskip("torchlibrosa.stft")
     p = _models.PANNS_FRONT_END
-    theirs = reference.Cnn14(sample_rate=p["sr"], window_size=p["n_fft"], hop_size=p["hop_length"],
-                             mel_bins=p["n_mels"], fmin=p["fmin"], fmax=p["fmax"], classes_num=527)
-    path = tmp_path / "reference_cnn14.pth"
-    torch.save({"model": theirs.state_dict()}, path)
-    ours = load_pretrained("cnn14", path)
-    assert torch.equal(ours.fc1.weight, theirs.fc1.weight)
-    for key, value in published_front_end("cnn14").items():
-        assert torch.allclose(theirs.state_dict()[key], value, atol=1e-6), key
+    spectrogram = stft.Spectrogram(n_fft=p["n_fft"], hop_length=p["hop_length"],
+                                   win_length=p["n_fft"], window=p["window"], center=True,
+                                   pad_mode=p["pad_mode"], freeze_parameters=True)
+    logmel = stft.LogmelFilterBank(sr=p["sr"], n_fft=p["n_fft"], n_mels=p["n_mels"],
+                                   fmin=p["fmin"], fmax=p["fmax"], ref=1.0, amin=1e-10,
+                                   top_db=None, freeze_parameters=True)
+    filters = {f"spectrogram_extractor.{k}": v for k, v in spectrogram.state_dict().items()}
+    filters |= {f"logmel_extractor.{k}": v for k, v in logmel.state_dict().items()}
+    assert set(filters) == set(MODELS["cnn6"].front_end_keys)
+    for key, value in published_front_end("cnn6").items():
+        assert torch.allclose(filters[key], value, atol=1e-6), key
+    path = tmp_path / "reference_filters.pth"
+    state = checkpoint_writer(path, "cnn6", seed=4, layout="plain")
+    torch.save({"model": {**state, **filters}}, path)
+    _assert_equal_state(load_pretrained("cnn6", path), state)
 
 
 @pytest.mark.parametrize("weights, match", [
