@@ -25,9 +25,10 @@ _LAZY = {
     "CNNMaskRegressor": "estimators",
     "SegmentClassifier": "segments",
     "SegmentRegressor": "segments",
+    "PretrainedEmbedding": "pretrained",
 }
 _SUBMODULES = ["augment", "datasets", "estimators", "features", "inspection", "metrics",
-               "modules", "segments", "separation"]
+               "modules", "pretrained", "segments", "separation"]
 
 __all__ = sorted(_LAZY) + _SUBMODULES
 

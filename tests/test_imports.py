@@ -21,6 +21,8 @@ ALLOWED = {
     "segments": {"features", "utils"},
     "estimators": {"modules", "augment", "utils"},
     "inspection": {"modules", "segments", "utils"},
+    # published networks: their modules, their front ends, the datasets' download cache
+    "pretrained": {"modules", "features", "datasets", "utils"},
 }
 
 

@@ -130,7 +130,7 @@ class TimeFrequency:
     window : ndarray of shape (n_fft,)
         Analysis window (see :func:`make_window`).
     center : bool
-        Pad ``n_fft // 2`` zeros at both ends, as librosa's default.
+        Pad ``n_fft // 2`` samples at both ends, as librosa's default.
     output : {'complex', 'magnitude', 'power', 'db'}
         What to return; 'complex' is two channels (real, imaginary) per input
         channel; 'db' is ``librosa.power_to_db`` of the power, per clip.
@@ -143,6 +143,9 @@ class TimeFrequency:
     lifter : float, default=0
         Cepstral liftering, as in ``librosa.feature.mfcc``.
     device : torch.device, default='cpu'
+    pad_mode : {'constant', 'reflect'}, default='constant'
+        How ``center`` pads: zeros (librosa's default) or the clip reflected
+        at its ends.
     """
 
     def __init__(
@@ -153,6 +156,7 @@ class TimeFrequency:
         window,
         center,
         output,
+        pad_mode="constant",
         mel_basis=None,
         top_db=80.0,
         dct=None,
@@ -162,6 +166,7 @@ class TimeFrequency:
         self.n_fft = n_fft
         self.hop_length = hop_length
         self.center = center
+        self.pad_mode = pad_mode
         self.output = output
         self.top_db = top_db
         self.device = torch.device(device)
@@ -231,7 +236,7 @@ class TimeFrequency:
             win_length=self.n_fft,
             window=self.window,
             center=self.center,
-            pad_mode="constant",
+            pad_mode=self.pad_mode,
             return_complex=True,
         )
         spec = spec.transpose(1, 2)  # (n*c, frames, bins), contiguous

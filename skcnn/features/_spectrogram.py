@@ -48,7 +48,7 @@ class _BaseTimeFrequency(BaseFeatures):
             # librosa.stft warns the same (once per call): the frames are mostly padding
             warnings.warn(
                 f"n_fft={self.n_fft} is too large for clips of length={n_samples} "
-                "samples: center=True zero-pads them, so every frame is partly padding. "
+                "samples: center=True pads them, so every frame is partly padding. "
                 f"Use n_fft <= {n_samples} or a longer `duration`.",
                 UserWarning,
                 stacklevel=4,  # the caller of the output-wrapped transform
@@ -166,7 +166,7 @@ class _BaseTimeFrequency(BaseFeatures):
             sr=self.sr, n_fft=self.n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax
         )
 
-    def _make_front_end(self, output, **filters):
+    def _make_front_end(self, output, pad_mode="constant", **filters):
         from . import _dsp
         from ..utils._device import resolve_device
 
@@ -175,6 +175,7 @@ class _BaseTimeFrequency(BaseFeatures):
             hop_length=self.hop_length,
             window=_dsp.make_window(self.window, self._win_length(), self.n_fft),
             center=self.center,
+            pad_mode=pad_mode,
             output=output,
             top_db=self.top_db,
             device=resolve_device(self.device),
@@ -203,9 +204,15 @@ class SpectrogramTransformer(_BaseTimeFrequency):
     window : str, tuple or array-like, default='hann'
         Any window ``librosa.filters.get_window`` accepts.
     center : bool, default=True
-        Pad ``n_fft // 2`` zeros at both ends so that frame ``t`` is centred at
-        sample ``t * hop_length``. With False, clips need at least ``n_fft``
+        Pad ``n_fft // 2`` samples at both ends so that frame ``t`` is centred
+        at sample ``t * hop_length``. With False, clips need at least ``n_fft``
         samples.
+    pad_mode : {'constant', 'reflect'}, default='constant'
+        How ``center=True`` pads: zeros (librosa's default since 0.10), or the
+        clip mirrored at its ends without repeating the edge sample
+        (``numpy.pad(mode='reflect')``, librosa's ``pad_mode='reflect'``;
+        the front end PANNs were trained with). 'reflect' needs clips longer
+        than ``n_fft // 2`` samples.
     n_mels : int, default=None
         Number of mel bands; None keeps the linear frequency axis
         (``1 + n_fft // 2`` bins).
@@ -254,6 +261,7 @@ class SpectrogramTransformer(_BaseTimeFrequency):
         **_BaseTimeFrequency._parameter_constraints,
         "n_mels": [Interval(Integral, 1, None, closed="left"), None],
         "output": [StrOptions({"magnitude", "power", "db", "complex"})],
+        "pad_mode": [StrOptions({"constant", "reflect"})],
     }
 
     def __init__(
@@ -265,6 +273,7 @@ class SpectrogramTransformer(_BaseTimeFrequency):
         win_length=None,
         window="hann",
         center=True,
+        pad_mode="constant",
         n_mels=None,
         fmin=0.0,
         fmax=None,
@@ -280,6 +289,7 @@ class SpectrogramTransformer(_BaseTimeFrequency):
         self.win_length = win_length
         self.window = window
         self.center = center
+        self.pad_mode = pad_mode
         self.n_mels = n_mels
         self.fmin = fmin
         self.fmax = fmax
@@ -303,7 +313,18 @@ class SpectrogramTransformer(_BaseTimeFrequency):
     def _front_end(self):
         self._check_params()
         mel_basis = None if self.n_mels is None else self._mel_basis(self.n_mels)
-        return self._make_front_end(self.output, mel_basis=mel_basis)
+        return self._make_front_end(self.output, pad_mode=self.pad_mode, mel_basis=mel_basis)
+
+    def _check_frames(self, front_end, n_samples, n_frames):
+        if self.center and self.pad_mode == "reflect" and n_samples <= self.n_fft // 2:
+            # torch.stft's reflection needs a pad shorter than the clip (numpy's would
+            # reflect again and again)
+            raise ValueError(
+                f"pad_mode='reflect' needs clips longer than n_fft // 2 = {self.n_fft // 2} "
+                f"samples; the clips have {n_samples}. Use longer clips (`duration`) or "
+                "pad_mode='constant'."
+            )
+        super()._check_frames(front_end, n_samples, n_frames)
 
 
 class MFCCTransformer(_BaseTimeFrequency):

@@ -82,6 +82,28 @@ def test_mel_spectrogram_matches_librosa(fixed, output):
         assert _rel_err(got, mel) <= 1e-5
 
 
+def test_reflect_padding_matches_librosa(fixed):
+    kwargs = dict(n_fft=512, hop_length=128, pad_mode="reflect")
+    stft = np.stack([librosa.stft(x, **kwargs) for x in fixed])
+    got = SpectrogramTransformer(sr=SR, output="complex", **kwargs).transform(fixed)
+    assert _rel_err(got[:, 0] + 1j * got[:, 1], stft) <= 1e-5
+    # the edge frames are where the padding shows: zeros give other numbers there
+    zeros = SpectrogramTransformer(sr=SR, output="power", n_fft=512, hop_length=128)
+    edge = zeros.transform(fixed)[:, 0, :, 0]
+    assert _rel_err(edge, np.abs(stft[:, :, 0]) ** 2) > 1e-2
+
+
+def test_reflect_padding_needs_clips_longer_than_half_a_window():
+    transformer = SpectrogramTransformer(sr=SR, n_fft=512, hop_length=128, pad_mode="reflect")
+    with pytest.warns(UserWarning, match="n_fft=512 is too large for clips of length=257"):
+        assert transformer.transform(np.ones((1, 257), np.float32)).shape == (1, 1, 257, 3)
+    with pytest.raises(ValueError, match=r"pad_mode='reflect' needs clips longer than "
+                                         r"n_fft // 2 = 256 samples; the clips have 256"):
+        transformer.transform(np.ones((1, 256), np.float32))
+    with pytest.raises(ValueError, match="pad_mode"):
+        SpectrogramTransformer(pad_mode="edge").fit(np.ones((1, 4096), np.float32))
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
