@@ -9,8 +9,10 @@ Two parts, each against a reference measured in the same run:
    DataLoader worker) and, as a control that grows with the files, the
    in-memory fit of the same clips (read into one array first). The
    process's own peak and its DataLoader workers' (the largest child's) are
-   printed apart, with the fit's time. One epoch of a small network: the
-   point is the memory, not the model.
+   printed apart, with the fit's time, medians of ``--repeats``. One epoch
+   of a small network: the point is the memory, not the model. (The peak
+   of the main process moves by a few tens of MB from run to run with the
+   allocator's fragmentation, whatever the number of files.)
 2. ``fsdd``: the default pipeline of the results page (64 mels, n_fft 512,
    hop 128, 1 s, ``CNNClassifier(random_state=0)``) fitted on FSDD's 3,000
    recordings, from files: lazily (the list of paths) against reading them
@@ -95,12 +97,21 @@ def part_memory(args):
     start = time.perf_counter()
     write_files(folder, max(sizes))
     print(f"   {max(sizes)} files in {folder} ({time.perf_counter() - start:.0f} s to write)")
-    rows = {}
-    for n in sizes:
-        for mode in ("lazy", "in-memory"):
-            rows[n, mode] = r = run_child("memory", mode, folder, n)
-            print(f"   {n:6d} files, {mode:9s}: main process {r['own_mb']:7.0f}, "
-                  f"largest worker {r['workers_mb']:6.0f}, fit {r['seconds']:6.1f} s", flush=True)
+    runs = {}
+    for repeat in range(args.repeats):
+        for n in sizes:
+            for mode in ("lazy", "in-memory"):
+                r = run_child("memory", mode, folder, n)
+                runs.setdefault((n, mode), []).append(r)
+                print(f"   {n:6d} files, {mode:9s}: main process {r['own_mb']:7.0f}, "
+                      f"largest worker {r['workers_mb']:6.0f}, fit {r['seconds']:6.1f} s",
+                      flush=True)
+    rows = {key: {name: statistics.median(r[name] for r in values) for name in values[0]}
+            for key, values in runs.items()}
+    print(f"   medians of {args.repeats}:")
+    for (n, mode), r in rows.items():
+        print(f"   {n:6d} files, {mode:9s}: main process {r['own_mb']:7.0f}, "
+              f"largest worker {r['workers_mb']:6.0f}, fit {r['seconds']:6.1f} s")
     small, large = min(sizes), max(sizes)
     for mode in ("lazy", "in-memory"):
         a, b = rows[small, mode], rows[large, mode]
