@@ -19,14 +19,11 @@ from ..augment import Augmentation
 from ..modules import ACTIVATIONS, GLOBAL_POOLINGS, INPUT_NORMS
 from ..modules._frame import TEMPORAL_HEADS
 from ..modules._layers import FREQUENCY_POOLINGS
-from ..utils._device import resolve_device
+from ..utils._device import PRECISIONS, check_precision
 from ._augmenting import check_augment_params
 
 __all__ = ["NETWORK_CONSTRAINTS", "PRECISIONS", "TRAINING_CONSTRAINTS",
            "check_hyperparameters", "check_precision", "check_sample_weight"]
-
-#: ``precision`` -> the dtype torch's autocast runs the network in (None: no autocast)
-PRECISIONS = {"32": None, "bf16": torch.bfloat16, "16-mixed": torch.float16}
 
 _INT_TUPLES = {  # name -> smallest value allowed in the tuple
     "n_filters": 1, "hidden_units": 1, "kernel_size": 1, "stride": 1,
@@ -133,34 +130,6 @@ def check_sample_weight(sample_weight, n_samples):
     if np.all(weight == weight[0]):
         return None
     return weight.astype(np.float32)
-
-
-def _cuda_bf16_supported(device):
-    """Whether the CUDA ``device`` computes in bfloat16 natively (compute
-    capability 8.0 or later, or ROCm); emulated bfloat16 does not count."""
-    with torch.cuda.device(device):
-        return torch.cuda.is_bf16_supported(including_emulation=False)
-
-
-def check_precision(precision, device):
-    """The autocast dtype of ``precision`` on ``device`` (None for '32'), or
-    a ValueError that names what the device allows; changes nothing."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision={precision!r} is not one of {sorted(PRECISIONS)}")
-    dev = resolve_device(device)
-    if precision == "16-mixed" and dev.type != "cuda":
-        raise ValueError(
-            "precision='16-mixed' needs a CUDA device (float16 with gradient "
-            f"scaling); got device={device!r}. Use precision='bf16' on a CPU, "
-            "or '32'."
-        )
-    if precision == "bf16" and dev.type == "cuda" and not _cuda_bf16_supported(dev):
-        raise ValueError(
-            f"precision='bf16' but device={device!r} has no native bfloat16 "
-            "(it needs compute capability 8.0 or later); use "
-            "precision='16-mixed' on this GPU, or '32'."
-        )
-    return PRECISIONS[precision]
 
 
 def check_hyperparameters(net):

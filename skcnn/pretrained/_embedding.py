@@ -20,8 +20,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..features._audio import check_audio, to_float32
+from ..features._files import AudioFiles, is_file_list
 from ..modules._panns import pool_frames
-from ..utils._device import resolve_device
+from ..utils._device import PRECISIONS, check_precision, resolve_device
 from ..utils._private import HasMethods, Interval, StrOptions, _fit_context
 from ._models import MODELS, check_model_name, front_end
 from ._weights import load_pretrained
@@ -75,6 +76,10 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     device : str, default='cpu'
         Torch device of the network and the front end ('cpu', 'cuda',
         'cuda:N'). The network goes back to the CPU after each ``transform``.
+    precision : {'32', 'bf16', '16-mixed'}, default='32'
+        The network's arithmetic, as the estimators' ``precision``: float32,
+        or torch's autocast in bfloat16 (CPUs and GPUs that have it) or
+        float16 (CUDA). The embeddings come back in float32.
     data_home : str, path-like or None, default=None
         skcnn's cache folder, for ``weights='published'``.
     memory : str, path-like, joblib.Memory or None, default=None
@@ -83,7 +88,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         a cross-validation, the candidates of a grid search over the
         estimator behind, and repeated calls. The key is the clip's samples
         (after ``duration``) with the network's weights (a hash of its state
-        dict), ``layer``, ``pooling`` and ``sr``; a clip computed in another
+        dict), ``layer``, ``pooling``, ``sr`` and ``precision``; a clip computed in another
         batch or on another device may differ from a fresh computation by
         float rounding. None keeps nothing.
     random_state : int, RandomState instance or None, default=None
@@ -127,6 +132,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         "duration": [Interval(Real, 0, None, closed="neither"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
+        "precision": [StrOptions(set(PRECISIONS))],
         "data_home": [None, str, os.PathLike],
         "memory": [None, str, os.PathLike, HasMethods(["cache"])],
         "random_state": ["random_state"],
@@ -143,6 +149,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         duration=None,
         batch_size=32,
         device="cpu",
+        precision="32",
         data_home=None,
         memory=None,
         random_state=None,
@@ -155,6 +162,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self.duration = duration
         self.batch_size = batch_size
         self.device = device
+        self.precision = precision
         self.data_home = data_home
         self.memory = memory
         self.random_state = random_state
@@ -165,8 +173,8 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), or list of 1-D arrays
-            Audio clips at ``sr``.
+        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), list of 1-D arrays, or list of file paths
+            Audio clips at ``sr``, or audio files (their headers are checked).
         y : None
             Ignored.
 
@@ -201,8 +209,19 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         return max(1, int(round(self.duration * self.sr)))
 
     def _batches(self, X, batch_size):
-        """The clips, checked, as float32 mono ``(n, n_samples)`` batches at ``sr``."""
+        """The clips, checked, as float32 mono ``(n, n_samples)`` batches at ``sr``.
+
+        Audio files are read a batch at a time (mono, resampled to ``sr``),
+        so memory holds one batch of clips whatever their number.
+        """
         length = self._length()
+        if is_file_list(X) or isinstance(X, AudioFiles):
+            files = X if isinstance(X, AudioFiles) else AudioFiles(X, sr=self.sr, length=length)
+            if length is not None:
+                files = files.with_length(length)
+            for start in range(0, len(files), batch_size):
+                yield files.read(slice(start, start + batch_size))[:, 0]
+            return
         clips = check_audio(X, length=length)
         for start in range(0, clips.shape[0], batch_size):
             chunk = to_float32(clips[start : start + batch_size], start=start, length=length)
@@ -213,9 +232,12 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), or list of 1-D arrays
+        X : array-like of shape (n_clips, n_samples) or (n_clips, n_channels, n_samples), list of 1-D arrays, or list of file paths
             Audio clips at ``sr``: float samples, or integer PCM (scaled to
             [-1, 1]). A list of clips of different lengths needs ``duration``.
+            Or audio files, read a batch at a time (mono, resampled to
+            ``sr``; of different lengths, they need ``duration``): the
+            embeddings, small, come back as an array.
 
         Returns
         -------
@@ -233,6 +255,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                 f"{type(module).__name__}; fit again."
             )
         device = resolve_device(self.device)  # a clear error for a device that is not there
+        check_precision(self.precision, self.device)
         folder = self._cache_folder()
         embeddings = []
         try:
@@ -269,13 +292,15 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             clips = np.ascontiguousarray(clips, dtype=np.float32)
         self._check_length(clips.shape[-1], entry)
         maps = front_end(self.model, device=self.device).transform(clips)
-        with torch.no_grad():
+        dtype = PRECISIONS[self.precision]
+        with torch.no_grad(), torch.autocast(torch.device(self.device).type, dtype=dtype,
+                                             enabled=dtype is not None):
             frames = self.module_.frame_embeddings(torch.from_numpy(maps).to(self.device))
             if self.layer == "embedding":
                 emb = self.module_.embed(frames, self.pooling)
             else:
                 emb = pool_frames(frames, self.pooling)
-        return emb.cpu().numpy().astype(np.float32, copy=False)
+        return emb.float().cpu().numpy()
 
     def _cache_folder(self):
         """The folder of this configuration's cached embeddings, or None without ``memory``."""
@@ -288,7 +313,8 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             digest.update(f"{key}:{value.dtype}:{value.shape}".encode())
             digest.update(value.reshape(-1).view(np.uint8))
         config = {"format": _CACHE_FORMAT, "model": self.model, "weights": digest.hexdigest(),
-                  "layer": self.layer, "pooling": self.pooling, "sr": float(self.sr)}
+                  "layer": self.layer, "pooling": self.pooling, "sr": float(self.sr),
+                  "precision": self.precision}
         name = hashlib.blake2b(json.dumps(config, sort_keys=True).encode(),
                                digest_size=16).hexdigest()
         folder = Path(location).expanduser() / "skcnn_embeddings" / name

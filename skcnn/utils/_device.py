@@ -5,7 +5,10 @@ from contextlib import contextmanager
 
 import torch
 
-__all__ = ["resolve_device", "torch_threads"]
+__all__ = ["PRECISIONS", "check_precision", "resolve_device", "torch_threads"]
+
+#: ``precision`` -> the dtype torch's autocast runs a network in (None: no autocast)
+PRECISIONS = {"32": None, "bf16": torch.bfloat16, "16-mixed": torch.float16}
 
 
 def resolve_device(device):
@@ -68,3 +71,31 @@ def torch_threads(n_threads):
             saved = _THREADS_STATE["saved"]
             if _THREADS_STATE["active"] == 0 and torch.get_num_threads() != saved:
                 torch.set_num_threads(saved)
+
+
+def _cuda_bf16_supported(device):
+    """Whether the CUDA ``device`` computes in bfloat16 natively (compute
+    capability 8.0 or later, or ROCm); emulated bfloat16 does not count."""
+    with torch.cuda.device(device):
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+
+
+def check_precision(precision, device):
+    """The autocast dtype of ``precision`` on ``device`` (None for '32'), or
+    a ValueError that names what the device allows; changes nothing."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not one of {sorted(PRECISIONS)}")
+    dev = resolve_device(device)
+    if precision == "16-mixed" and dev.type != "cuda":
+        raise ValueError(
+            "precision='16-mixed' needs a CUDA device (float16 with gradient "
+            f"scaling); got device={device!r}. Use precision='bf16' on a CPU, "
+            "or '32'."
+        )
+    if precision == "bf16" and dev.type == "cuda" and not _cuda_bf16_supported(dev):
+        raise ValueError(
+            f"precision='bf16' but device={device!r} has no native bfloat16 "
+            "(it needs compute capability 8.0 or later); use "
+            "precision='16-mixed' on this GPU, or '32'."
+        )
+    return PRECISIONS[precision]

@@ -15,7 +15,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from skcnn import CNNClassifier, CNNFrameClassifier, CNNRegressor
-from skcnn.estimators import _params
+from skcnn.utils import _device
 
 TINY = dict(n_filters=(4,), hidden_units=(8,), augment=None, random_state=0)
 
@@ -141,11 +141,11 @@ def test_16_mixed_on_a_cpu_is_refused_before_training():
 
 def test_bf16_on_a_gpu_without_it_suggests_16_mixed(monkeypatch):
     # the branch for a GPU older than compute capability 8.0, without one
-    monkeypatch.setattr(_params, "resolve_device", lambda device: torch.device("cuda"))
-    monkeypatch.setattr(_params, "_cuda_bf16_supported", lambda device: False)
+    monkeypatch.setattr(_device, "resolve_device", lambda device: torch.device("cuda"))
+    monkeypatch.setattr(_device, "_cuda_bf16_supported", lambda device: False)
     with pytest.raises(ValueError, match=r"precision='bf16' but device='cuda'.*'16-mixed'"):
-        _params.check_precision("bf16", "cuda")
-    assert _params.check_precision("16-mixed", "cuda") is torch.float16
+        _device.check_precision("bf16", "cuda")
+    assert _device.check_precision("16-mixed", "cuda") is torch.float16
 
 
 def test_an_invalid_precision_names_the_parameter():

@@ -248,3 +248,33 @@ def test_cross_validation_with_memory_embeds_each_clip_once(tmp_path, counted):
     assert sum(counted) == 24  # each clip once over the three folds' fits and scores
     np.testing.assert_array_equal(cross_val_score(pipe, X, y, cv=3), first)
     assert sum(counted) == 24
+
+
+def test_audio_files_are_read_a_batch_at_a_time(fitted, clips, tmp_path):
+    # files at another rate are resampled to sr, as load_audio_folder does
+    import soundfile as sf
+
+    from skcnn.datasets import load_audio_folder
+
+    (tmp_path / "clips").mkdir()
+    paths = []
+    for i, clip in enumerate(clips):
+        rate = 16000 if i == 2 else 32000
+        data = clip if rate == 32000 else librosa.resample(clip, orig_sr=32000, target_sr=rate)
+        paths.append(str(tmp_path / "clips" / f"{i}.wav"))
+        sf.write(paths[-1], data, rate, subtype="FLOAT")
+    in_memory = np.stack(load_audio_folder(tmp_path, sr=32000).data)
+    embed = clone(fitted).set_params(batch_size=3).fit(paths)
+    np.testing.assert_allclose(embed.transform(paths), embed.transform(in_memory),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"could not read audio file .*missing.wav"):
+        embed.transform(paths + [str(tmp_path / "missing.wav")])
+
+
+def test_precision(fitted, clips):
+    bf16 = clone(fitted).set_params(precision="bf16").fit(clips).transform(clips)
+    full = fitted.transform(clips)
+    assert bf16.dtype == np.float32
+    assert np.abs(bf16 - full).max() <= 0.05 * np.abs(full).max()  # bfloat16: ~3 digits
+    with pytest.raises(ValueError, match=r"precision='16-mixed' needs a CUDA device"):
+        clone(fitted).set_params(precision="16-mixed").fit(clips).transform(clips)
