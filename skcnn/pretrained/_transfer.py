@@ -384,6 +384,19 @@ class TransferNetwork(nn.Module):
         self.trunk.train(training)
         return int(out.shape[1])
 
+    def accepts_input_shape(self, shape):
+        """Whether samples of ``shape`` go through (the estimators ask before
+        predicting on samples of another shape than the fitted one): for PANNs,
+        log-mel maps of any number of frames from ``time_reduction`` on; for
+        a trunk of your own, the fitted shape only."""
+        if not isinstance(self.trunk, _PANNsTrunk):
+            return tuple(shape) == self.input_shape
+        try:
+            self.trunk.check_input_shape(shape)
+        except ValueError:
+            return False
+        return True
+
     @property
     def n_blocks(self):
         return len(self.trunk.blocks()[0])

@@ -35,10 +35,17 @@ def _maps(n=8, n_frames=16, seed=0):
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    """A CNN6 checkpoint in the published layout, random weights."""
+    """A CNN6 checkpoint in the published layout, random weights, and batch-norm
+    statistics other than a fresh network's 0 and 1 (which a reset would restore)."""
     torch.manual_seed(1)
     path = tmp_path_factory.mktemp("weights") / "cnn6.pth"
-    torch.save({"model": load_pretrained("cnn6").state_dict()}, path)
+    state = load_pretrained("cnn6").state_dict()
+    for key, value in state.items():
+        if key.endswith("running_mean"):
+            value.copy_(0.1 * torch.randn_like(value))
+        elif key.endswith("running_var"):
+            value.copy_(0.8 + 0.4 * torch.rand_like(value))
+    torch.save({"model": state}, path)
     return path
 
 
@@ -61,7 +68,7 @@ def _changed(before, after):
 @pytest.mark.parametrize("weight_averaging", [0.0, 0.5])
 def test_frozen_trunk_stays_exactly_as_loaded_and_the_head_trains(checkpoint, weight_averaging):
     # weight averaging recomputes batch-norm statistics: not the frozen ones
-    clf, X, y = _fine_tuned(checkpoint, "all", weight_averaging=weight_averaging)
+    clf, X, y = _fine_tuned(checkpoint, "all", weight_averaging=weight_averaging, max_epochs=1)
     head = {k: v.clone() for k, v in clf.module_.head.state_dict().items()}
     clf.partial_fit(X, y)
     trunk = clf.module_.trunk.net.state_dict()
@@ -294,3 +301,14 @@ def test_incompatible_input_and_unfitted_trunks_are_clear_errors(pretrained_smal
         np.zeros((4, 1, 32, 32), np.float32), [0, 0, 1, 1])
     with pytest.raises(ValueError, match="network is a LeNet5, whose trunk"):
         network_trunk(lenet)
+
+
+def test_panns_transfer_networks_predict_clips_of_other_lengths():
+    X, y = _maps(n_frames=20)
+    clf = CNNClassifier(module=TransferNetwork, **FAST).fit(X, y)
+    assert clf.predict_proba(_maps(n_frames=33)[0]).shape == (8, 2)
+    with pytest.raises(ValueError, match=r"samples of shape \(1, 64, 8\), but CNNClassifier"):
+        clf.predict(X[:, :, :, :8])  # fewer frames than CNN6's 16
+    frames = CNNFrameClassifier(module=FrameTransferNetwork, **FAST).fit(
+        X, np.where(np.arange(20) < 10, "a", "b")[None].repeat(8, axis=0))
+    assert frames.predict(_maps(n_frames=37)[0]).shape == (8, 37)
