@@ -27,7 +27,7 @@ from torch.nn import functional
 
 from ..modules import CNN, FrameCNN
 from ..modules._panns import pool_frames
-from ..utils._private import Interval, StrOptions, _fit_context
+from ..utils._private import Interval, StrOptions, _fit_context, _safe_indexing
 from ._models import MODELS, check_model_name
 from ._weights import load_pretrained
 
@@ -566,9 +566,11 @@ class NetworkEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         -------
         self : object
         """
-        _fitted_network(self.estimator)
+        _, _, before = _fitted_network(self.estimator)
         if X is not None:
-            self.n_features_out_ = int(self.transform(X[:1]).shape[1])
+            if not before:  # the network's own input: an array (a pipeline may read files)
+                X = check_array(X, dtype=np.float32, allow_nd=True, input_name="X")
+            self.n_features_out_ = int(self.transform(_safe_indexing(X, slice(0, 1))).shape[1])
         return self
 
     @property
@@ -624,4 +626,5 @@ class NetworkEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
