@@ -345,8 +345,9 @@ class TransferNetwork(nn.Module):
         self.trunk.check_input_shape(self.input_shape)
         if self.per_frame and self.trunk.time_reduction is None:
             raise ValueError(
-                f"model={model!r} is the trunk of a clip network, which pools the frames "
-                "away: a per-frame head needs the trunk of a frame network (or 'cnn6', 'cnn14')"
+                f"model={type(model).__name__}(...) is the trunk of a clip network, which "
+                "pools the frames away: a per-frame head needs the trunk of a frame network "
+                "(or 'cnn6', 'cnn14')"
             )
         self.head = nn.Linear(self._n_features(), self.n_outputs)
         self._frozen = self._freeze(freeze)
@@ -413,11 +414,11 @@ class TransferNetwork(nn.Module):
                 f"freeze={freeze!r} must be 'all' or an int in [0, {n}] (the trunk's "
                 f"{n} convolution blocks)"
             )
-        frozen = nn.ModuleList(frozen) if frozen else None
-        for param in (frozen.parameters() if frozen is not None else ()):
-            param.requires_grad_(False)
-        # a plain list: not a second registration of the frozen layers
-        return list(frozen) if frozen is not None else []
+        for layer in frozen:
+            for param in layer.parameters():
+                param.requires_grad_(False)
+        # a plain list, not a ModuleList: the layers are registered in the trunk already
+        return frozen
 
     def train(self, mode=True):
         super().train(mode)
