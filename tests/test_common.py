@@ -34,6 +34,7 @@ from skcnn import (
     SpectrogramScaler,
     SpectrogramTransformer,
 )
+from skcnn.pretrained import NetworkEmbedding
 
 TRANSFORMERS = [
     SpectrogramTransformer(sr=8000, n_fft=128, hop_length=32, n_mels=16),
@@ -107,11 +108,17 @@ _CLIPS_OF_ANY_LENGTH = (
     "The network takes clips of any length in transform (its frames are pooled over "
     "time), so there is no fitted number of samples per clip (n_features_in_) to enforce."
 )
+_NETWORK_DECIDES = (
+    "It learns nothing: the fitted network behind it decides which samples it takes "
+    "(a globally pooled one, as here, rows of any length), and refuses the others."
+)
 NOT_APPLICABLE = {
     "transformer": {"check_n_features_in": _STATELESS,
                     "check_n_features_in_after_fitting": _STATELESS},
     "embedding": {"check_n_features_in": _CLIPS_OF_ANY_LENGTH,
                   "check_n_features_in_after_fitting": _CLIPS_OF_ANY_LENGTH},
+    "network embedding": {"check_n_features_in": _NETWORK_DECIDES,
+                          "check_n_features_in_after_fitting": _NETWORK_DECIDES},
     "segmenter": {
         "check_n_features_in": _ANY_LENGTH,
         "check_n_features_in_after_fitting": _ANY_LENGTH,
@@ -153,6 +160,13 @@ EXPECTED_FAILURES = {
             "length than fit's is no error, where this check wants one."
         ),
     },
+    "network embedding": {
+        "check_estimators_overwrite_params": (
+            "The check hashes every parameter with joblib.hash, and joblib.hash of the "
+            "`estimator` parameter, a fitted skcnn network, raises RuntimeError (joblib "
+            "compares tensors while it sorts the items of one of the network's dicts)."
+        ),
+    },
     "sparse segment regressor": {
         "check_regressors_train": (
             "make_regression's single informative feature falls in at most 2 of a row's 9 "
@@ -175,6 +189,8 @@ def _kind(estimator):
         return "scaler"
     if isinstance(estimator, PretrainedEmbedding):
         return "embedding"
+    if isinstance(estimator, NetworkEmbedding):
+        return "network embedding"
     return "transformer"
 
 
@@ -218,6 +234,21 @@ ALL = TRANSFORMERS + SCALERS + EMBEDDINGS + ESTIMATORS + FRAME_ESTIMATORS + SEGM
 
 @pytest.mark.parametrize("estimator, check", list(_collected(ALL)))
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def _network_embeddings():
+    # skcnn.pretrained's transformer of a fitted network: a small classifier on rows
+    # (1-D convolutions, pooled globally), which takes the checks' rows of any length
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 12)).astype(np.float32)
+    fitted = CNNClassifier(n_filters=(4,), hidden_units=(4,), max_epochs=1,
+                           random_state=0).fit(X, np.repeat([0, 1], 10))
+    return [NetworkEmbedding(fitted)]
+
+
+@pytest.mark.parametrize("estimator, check", list(_collected(_network_embeddings())))
+def test_sklearn_compatible_network_embedding(estimator, check):
     check(estimator)
 
 

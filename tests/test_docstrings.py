@@ -17,10 +17,11 @@ import skcnn.augment
 import skcnn.estimators
 import skcnn.features
 import skcnn.modules
+import skcnn.pretrained
 import skcnn.segments
 
 MODULES = [skcnn, skcnn.augment, skcnn.estimators, skcnn.features, skcnn.modules,
-           skcnn.segments]
+           skcnn.pretrained, skcnn.segments]
 CLASSES = sorted({getattr(m, name) for m in MODULES for name in m.__all__
                   if inspect.isclass(getattr(m, name))}, key=lambda c: c.__name__)
 # "    name : type, default=value" in a numpydoc Parameters section

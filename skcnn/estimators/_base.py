@@ -49,6 +49,7 @@ the call's :class:`~skcnn.estimators._augmenting.TrainingBatches`;
 """
 
 import copy
+import inspect
 import warnings
 
 import numpy as np
@@ -105,6 +106,16 @@ def unreduced_losses(criterion, y_pred, y_true, *, needs):
         return criterion(y_pred, y_true)
     finally:
         criterion.reduction = reduction
+
+
+def _constructor_params(cls):
+    """The names ``cls(...)`` takes as keywords (none when it cannot tell)."""
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    return {p.name for p in parameters
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
 
 def _as_float32(output):
@@ -233,6 +244,13 @@ class BaseCNN(NeuralNet):
             network = {name: getattr(self, name) for name in names}
             kwargs = {"input_shape": input_shape, "n_outputs": int(n_outputs),
                       **network, **kwargs}
+        elif isinstance(module, type):
+            # a module class of your own gets the inferred shape and number of
+            # outputs too, where its constructor takes them (the transfer
+            # networks of skcnn.pretrained do); module__ parameters win
+            inferred = {"input_shape": input_shape, "n_outputs": int(n_outputs)}
+            accepted = _constructor_params(module)
+            kwargs = {**{k: v for k, v in inferred.items() if k in accepted}, **kwargs}
         return self.initialized_instance(module, kwargs)
 
     def initialize_module(self):

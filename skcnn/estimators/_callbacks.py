@@ -14,6 +14,7 @@ Plain skorch callbacks, on skorch's public ``Callback`` interface:
   that a log file stays readable.
 """
 
+import copy
 import math
 import sys
 from functools import partial
@@ -22,6 +23,8 @@ import torch
 from skorch.callbacks import Callback, LRScheduler, PrintLog
 from skorch.dataset import unpack_data
 from torch.optim.swa_utils import AveragedModel, update_bn
+
+_BATCH_NORMS = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)
 
 __all__ = [
     "EpochLog", "FLAT_SHARE", "FLAT_SHARES", "FiniteLoss", "WeightAveraging",
@@ -169,7 +172,17 @@ class WeightAveraging(Callback):
         with torch.no_grad():
             for param, mean in zip(net.module_.parameters(), average.module.parameters()):
                 param.copy_(mean)
+        # frozen batch norms (all their parameters without gradient, as in a
+        # frozen pretrained trunk) keep the statistics they were loaded with:
+        # update_bn would reset and recompute every batch norm's
+        frozen = [(module, copy.deepcopy(module.state_dict()))
+                  for module in net.module_.modules()
+                  if isinstance(module, _BATCH_NORMS)
+                  and any(True for _ in module.parameters())
+                  and not any(p.requires_grad for p in module.parameters())]
         update_bn(_training_inputs(net, X, training_batches), net.module_, device=net.device)
+        for module, state in frozen:
+            module.load_state_dict(state)
 
 
 def _training_inputs(net, dataset, training_batches):

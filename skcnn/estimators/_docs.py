@@ -73,8 +73,10 @@ default={D['activation']!r}
     architecture : {{'cnn', 'lenet5'}}, default={D['architecture']!r}
         'cnn' builds :class:`skcnn.modules.CNN` from the parameters above;
         'lenet5' builds :class:`skcnn.modules.LeNet5`, which ignores them.
-        Passing ``module=`` (a ``torch.nn.Module`` class) overrides both;
-        it then receives only its ``module__`` parameters.
+        Passing ``module=`` (a ``torch.nn.Module`` class) overrides both
+        and the network parameters above: it receives its ``module__``
+        parameters, and ``input_shape`` and ``n_outputs`` (inferred at fit
+        time) where its constructor takes them.
     lr : float, default={D['lr']}
         Learning rate of the optimizer.
     lr_schedule : {{'constant', 'cosine', 'flat_cos'}}, default={D['lr_schedule']!r}
@@ -194,7 +196,14 @@ default={D['activation']!r}
     verbose : int, default={D['verbose']}
         0 prints nothing; 1 prints a line per epoch (losses, duration).
     module : torch.nn.Module class or None, default=None
-        A network of your own instead of ``architecture``.
+        A network of your own instead of ``architecture``, built with its
+        ``module__`` parameters, and with the sample shape
+        (``input_shape``) and the number of outputs (``n_outputs``)
+        inferred at fit time where its constructor takes them (a
+        ``module__`` parameter of the same name wins). For fine-tuning a
+        pretrained network: :class:`skcnn.pretrained.TransferNetwork`
+        (per clip) or :class:`skcnn.pretrained.FrameTransferNetwork` (per
+        frame), see :ref:`pretrained_fine_tuning`.
     criterion : torch loss class
         The loss (see the class's own default).
     optimizer : torch optimizer class, default=torch.optim.{D['optimizer'].__name__}

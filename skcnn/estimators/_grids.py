@@ -73,7 +73,9 @@ class ClipGrid:
         """Whether a network fitted on samples of ``fitted`` takes ``shape`` too:
         pooled over its spatial axes, any length, but a per-bin input norm or
         pooling over time only ('time') fixes the number of bins."""
-        if est.global_pool is None or est.module is not None:
+        if est.module is not None:
+            return _module_accepts(est, shape)
+        if est.global_pool is None:
             return False
         fixed = 2 if len(fitted) == 3 and (
             est.input_norm in PER_BIN_NORMS or est.global_pool == "time") else 1
@@ -176,8 +178,10 @@ class FrameGrid:
             )
 
     def accepts_shape(self, est, shape, fitted):
+        if est.module is not None:
+            return _module_accepts(est, shape)
         # fully convolutional in time: any number of frames
-        return est.module is None and len(shape) == 3 and shape[:2] == fitted[:2]
+        return len(shape) == 3 and shape[:2] == fitted[:2]
 
     def dense_targets(self, est, y):
         """``y``, refused when sparse: scipy.sparse is 2-D only, and cannot
@@ -259,6 +263,15 @@ class PixelGrid(FrameGrid):
 
 
 CLIP, FRAME, PIXEL = ClipGrid(), FrameGrid(), PixelGrid()
+
+
+def _module_accepts(est, shape):
+    """Whether a fitted network of one's own takes samples of ``shape``: it
+    says so through an ``accepts_input_shape(shape)`` method (the transfer
+    networks of :mod:`skcnn.pretrained` have one); without one, only the
+    fitted shape."""
+    accepts = getattr(getattr(est, "module_", None), "accepts_input_shape", None)
+    return bool(accepts(tuple(shape))) if callable(accepts) else False
 
 
 def check_y_shape_early(est, X, y):

@@ -503,3 +503,29 @@ def test_a_scheduler_among_the_users_callbacks_is_recognised(callbacks, expected
     from skcnn.estimators._callbacks import sets_the_rate
 
     assert sets_the_rate(callbacks) is expected
+
+
+class _ShapedModule(torch.nn.Module):
+    """A network of one's own that takes the inferred shape and outputs."""
+
+    def __init__(self, input_shape, n_outputs, width=4):
+        super().__init__()
+        self.input_shape, self.n_outputs = input_shape, n_outputs
+        self.net = torch.nn.Sequential(torch.nn.Flatten(),
+                                       torch.nn.Linear(int(np.prod(input_shape)), width),
+                                       torch.nn.ReLU(), torch.nn.Linear(width, n_outputs))
+
+    def forward(self, X):
+        return self.net(X)
+
+
+def test_module_class_receives_the_inferred_shape_and_outputs():
+    X, y = make_images()
+    clf = CNNClassifier(module=_ShapedModule, module__width=3, max_epochs=1,
+                        random_state=0).fit(X, y)
+    assert clf.module_.input_shape == clf.input_shape_
+    assert clf.module_.n_outputs == len(clf.classes_)
+    assert clf.module_.net[1].out_features == 3
+    # a module__ parameter of the same name wins over the inferred one
+    net = CNNClassifier(module=_ShapedModule, module__n_outputs=7).build_module((1, 4, 4), 2)
+    assert net.n_outputs == 7
