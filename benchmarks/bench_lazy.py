@@ -10,9 +10,11 @@ Two parts, each against a reference measured in the same run:
    in-memory fit of the same clips (read into one array first). The
    process's own peak and its DataLoader workers' (the largest child's) are
    printed apart, with the fit's time, medians of ``--repeats``. One epoch
-   of a small network: the point is the memory, not the model. (The peak
-   of the main process moves by a few tens of MB from run to run with the
-   allocator's fragmentation, whatever the number of files.)
+   of a small network: the point is the memory, not the model. The peak of
+   the main process moves by tens of MB from run to run and grows with the
+   number of training steps (glibc's heap fragments under torch's
+   allocations of a few MB, in memory as lazily); ``--control`` also fits
+   the small set lazily for as many epochs as make the large set's steps.
 2. ``fsdd``: the default pipeline of the results page (64 mels, n_fft 512,
    hop 128, 1 s, ``CNNClassifier(random_state=0)``) fitted on FSDD's 3,000
    recordings, from files: lazily (the list of paths) against reading them
@@ -21,7 +23,7 @@ Two parts, each against a reference measured in the same run:
    whether the two fits predict the same.
 
 Usage: python benchmarks/bench_lazy.py [--parts memory,fsdd] [--sizes 2000,20000]
-       [--repeats 3] [--workdir /tmp/skcnn-lazy] [--max-epochs 30]
+       [--control] [--repeats 3] [--workdir /tmp/skcnn-lazy] [--max-epochs 30]
 """
 
 import argparse
@@ -60,7 +62,7 @@ def write_files(folder, n):
     return paths, labels
 
 
-def child_memory(mode, folder, n):
+def child_memory(mode, folder, n, epochs=1):
     """One fit in this (fresh) process; prints a JSON line."""
     import soundfile as sf
     from sklearn.pipeline import make_pipeline
@@ -71,7 +73,7 @@ def child_memory(mode, folder, n):
     y = np.load(folder / "labels.npy")[:n]
     pipe = make_pipeline(
         SpectrogramTransformer(sr=SR, n_fft=512, hop_length=128, n_mels=64, output="db"),
-        CNNClassifier(n_filters=(8, 16), max_epochs=1, random_state=0))
+        CNNClassifier(n_filters=(8, 16), max_epochs=epochs, random_state=0))
     start = time.perf_counter()
     if mode == "lazy":
         pipe.fit(paths, y)
@@ -97,27 +99,40 @@ def part_memory(args):
     start = time.perf_counter()
     write_files(folder, max(sizes))
     print(f"   {max(sizes)} files in {folder} ({time.perf_counter() - start:.0f} s to write)")
+    small, large = min(sizes), max(sizes)
+    # the control: the small set for as many epochs as make the large set's
+    # number of training steps (glibc's heap grows with the steps taken)
+    control = (small, "lazy, " + f"{large // small} epochs")
     runs = {}
     for repeat in range(args.repeats):
         for n in sizes:
             for mode in ("lazy", "in-memory"):
-                r = run_child("memory", mode, folder, n)
+                r = run_child("memory", mode, folder, n, 1)
                 runs.setdefault((n, mode), []).append(r)
                 print(f"   {n:6d} files, {mode:9s}: main process {r['own_mb']:7.0f}, "
                       f"largest worker {r['workers_mb']:6.0f}, fit {r['seconds']:6.1f} s",
                       flush=True)
+        if args.control:
+            r = run_child("memory", "lazy", folder, small, large // small)
+            runs.setdefault(control, []).append(r)
+            print(f"   {small:6d} files, {control[1]}: main process {r['own_mb']:7.0f}, "
+                  f"largest worker {r['workers_mb']:6.0f}, fit {r['seconds']:6.1f} s",
+                  flush=True)
     rows = {key: {name: statistics.median(r[name] for r in values) for name in values[0]}
             for key, values in runs.items()}
     print(f"   medians of {args.repeats}:")
     for (n, mode), r in rows.items():
         print(f"   {n:6d} files, {mode:9s}: main process {r['own_mb']:7.0f}, "
               f"largest worker {r['workers_mb']:6.0f}, fit {r['seconds']:6.1f} s")
-    small, large = min(sizes), max(sizes)
     for mode in ("lazy", "in-memory"):
         a, b = rows[small, mode], rows[large, mode]
         print(f"   {mode}: peak at {large} / peak at {small} files: main "
               f"{b['own_mb'] / a['own_mb']:.3f}, workers "
               f"{b['workers_mb'] / max(a['workers_mb'], 1):.3f}")
+    if control in rows:
+        a, b = rows[control], rows[large, "lazy"]
+        print(f"   lazy: peak at {large} files / peak at {small} files for as many steps: "
+              f"main {b['own_mb'] / a['own_mb']:.3f}, workers {b['workers_mb'] / a['workers_mb']:.3f}")
     if not args.keep:
         shutil.rmtree(folder)
 
@@ -169,8 +184,8 @@ def part_fsdd(args):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _, _, part, mode, folder, n = sys.argv
-        return child_memory(mode, Path(folder), int(n))
+        _, _, part, mode, folder, n, epochs = sys.argv
+        return child_memory(mode, Path(folder), int(n), int(epochs))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="memory,fsdd")
     parser.add_argument("--sizes", default="2000,20000")
@@ -178,6 +193,8 @@ def main():
     parser.add_argument("--max-epochs", type=int, default=30)
     parser.add_argument("--workdir", default="/tmp/skcnn-lazy")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--control", action="store_true",
+                        help="also the small set for the large set's number of training steps")
     args = parser.parse_args()
     parts = args.parts.split(",")
     if "memory" in parts:
