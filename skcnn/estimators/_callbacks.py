@@ -180,7 +180,12 @@ class WeightAveraging(Callback):
                   if isinstance(module, _BATCH_NORMS)
                   and any(True for _ in module.parameters())
                   and not any(p.requires_grad for p in module.parameters())]
-        update_bn(_training_inputs(net, X, training_batches), net.module_, device=net.device)
+        # without gradients: the batch norms update their statistics in the
+        # forward pass alone, and torch's update_bn would otherwise build an
+        # autograd graph for every batch of the pass
+        with torch.no_grad():
+            update_bn(_training_inputs(net, X, training_batches), net.module_,
+                      device=net.device)
         for module, state in frozen:
             module.load_state_dict(state)
 
