@@ -62,7 +62,8 @@ def _read_files(filenames, *, sr, mono, res_type, on_error, verbose, desc, lazy=
             clip = resample(clip, rate, sr, res_type)
         else:
             rates.setdefault(rate, filename)
-            if len(rates) > 1:
+            # lazily, each file is resampled to the transformer's own sr later
+            if len(rates) > 1 and not lazy:
                 (rate_a, file_a), (rate_b, file_b) = list(rates.items())[:2]
                 raise ValueError(
                     f"the files have different sample rates: {str(file_a)!r} is at {rate_a} Hz "
@@ -71,7 +72,7 @@ def _read_files(filenames, *, sr, mono, res_type, on_error, verbose, desc, lazy=
                 )
         data.append(clip)
         kept.append(i)
-    rate = sr if sr is not None else next(iter(rates), None)
+    rate = sr if sr is not None else (next(iter(rates)) if len(rates) == 1 else None)
     return data, np.asarray(kept, dtype=np.intp), rate
 
 
@@ -123,9 +124,11 @@ def load_audio_folder(
         If True, read only the files' headers and return their paths in
         ``data`` instead of their samples: a list that the transformers
         read a batch at a time, resampled to their own ``sr`` (the user
-        guide's "Data larger than memory"). Files that cannot be opened or
-        are truncated are found here (``on_error`` decides); NaN samples
-        when their batch is read.
+        guide's "Data larger than memory"); files at different rates are
+        then no error, and ``sr`` in the result is None unless given or
+        shared by every file. Files that cannot be opened or are truncated
+        are found here (``on_error`` decides); NaN samples when their batch
+        is read.
     verbose : bool, default=False
         Show a progress bar while reading.
 

@@ -245,6 +245,11 @@ def test_load_audio_folder_lazy_reads_headers_only(audio_tree):
         load_audio_folder(audio_tree, lazy=True)
     with pytest.warns(UserWarning, match=r"skipping .*cut\.wav"):
         assert len(load_audio_folder(audio_tree, lazy=True, on_error="warn").data) == 4
+    # files at different rates: each is resampled later, to the transformer's sr
+    (audio_tree / DOGS / "cut.wav").unlink()
+    sf.write(audio_tree / DOGS / "fast.wav", _tone(440, sr=16000), 16000)
+    mixed = load_audio_folder(audio_tree, lazy=True)
+    assert len(mixed.data) == 5 and mixed.sr is None
 
 
 def test_load_audio_folder_keeps_channels(audio_tree):
