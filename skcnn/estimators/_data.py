@@ -35,12 +35,7 @@ class TensorDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, X, y=None, sample_weight=None):
-        for name, other in (("y", y), ("sample_weight", sample_weight)):
-            if other is not None and len(other) != len(X):
-                raise ValueError(
-                    f"X and {name} have different lengths: {len(X)} and "
-                    f"{len(other)}"
-                )
+        _check_lengths(X, y, sample_weight)
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
@@ -58,6 +53,12 @@ class TensorDataset(torch.utils.data.Dataset):
             None if t is None else t[index]
             for t in (self.X, self.y, self.sample_weight)
         ))
+
+
+def _check_lengths(X, y, sample_weight):
+    for name, other in (("y", y), ("sample_weight", sample_weight)):
+        if other is not None and len(other) != len(X):
+            raise ValueError(f"X and {name} have different lengths: {len(X)} and {len(other)}")
 
 
 def targets_at(dataset, index):
@@ -145,11 +146,7 @@ class LazyDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, X, y=None, sample_weight=None):
-        for name, other in (("y", y), ("sample_weight", sample_weight)):
-            if other is not None and len(other) != len(X):
-                raise ValueError(
-                    f"X and {name} have different lengths: {len(X)} and {len(other)}"
-                )
+        _check_lengths(X, y, sample_weight)
         self.X = X
         self.y = y
         self.sample_weight = sample_weight

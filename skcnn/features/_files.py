@@ -51,6 +51,17 @@ def _wav_declared_frames(filename):
     return None
 
 
+def _refuse_dangling_link(filename):
+    """A ValueError naming a symbolic link to nothing (soundfile's own error
+    would only say that the file cannot be opened)."""
+    path = Path(filename)
+    if path.is_symlink() and not path.exists():
+        raise ValueError(
+            f"could not read audio file {str(filename)!r}: it is a symbolic link to "
+            f"{str(path.readlink())!r}, which does not exist"
+        )
+
+
 def read_audio_file(filename, mono, *, start=0, frames=-1, check_header=True):
     """Read one file as float32: 1-D if ``mono``, else (n_channels, n_samples).
 
@@ -59,12 +70,7 @@ def read_audio_file(filename, mono, *, start=0, frames=-1, check_header=True):
     skips comparing a whole WAV with its header's frame count (for files
     whose headers :func:`file_header` has checked).
     """
-    path = Path(filename)
-    if path.is_symlink() and not path.exists():
-        raise ValueError(
-            f"could not read audio file {str(filename)!r}: it is a symbolic link to "
-            f"{str(path.readlink())!r}, which does not exist"
-        )
+    _refuse_dangling_link(filename)
     try:
         data, rate = sf.read(filename, dtype="float32", always_2d=True, start=start,
                              frames=frames)
@@ -115,12 +121,7 @@ def file_header(filename):
     truncated (a WAV whose header declares more frames than the file holds)
     is a ValueError naming it here, as :func:`read_audio_file` would later.
     """
-    path = Path(filename)
-    if path.is_symlink() and not path.exists():
-        raise ValueError(
-            f"could not read audio file {str(filename)!r}: it is a symbolic link to "
-            f"{str(path.readlink())!r}, which does not exist"
-        )
+    _refuse_dangling_link(filename)
     try:
         info = sf.info(filename)
     except (sf.SoundFileError, RuntimeError, OSError, TypeError, ValueError) as exc:
