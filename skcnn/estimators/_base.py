@@ -389,7 +389,7 @@ class BaseCNN(NeuralNet):
 
     def get_iterator(self, dataset, training=False):
         if isinstance(dataset, torch.utils.data.Subset) and isinstance(
-            dataset.dataset, (TensorDataset, LazyDataset)
+            dataset.dataset, TensorDataset
         ):
             dataset = dataset.dataset.subset(dataset.indices)
         prefix = "iterator_train" if training else "iterator_valid"

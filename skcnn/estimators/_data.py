@@ -35,7 +35,11 @@ class TensorDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, X, y=None, sample_weight=None):
-        _check_lengths(X, y, sample_weight)
+        for name, other in (("y", y), ("sample_weight", sample_weight)):
+            if other is not None and len(other) != len(X):
+                raise ValueError(
+                    f"X and {name} have different lengths: {len(X)} and {len(other)}"
+                )
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
@@ -53,12 +57,6 @@ class TensorDataset(torch.utils.data.Dataset):
             None if t is None else t[index]
             for t in (self.X, self.y, self.sample_weight)
         ))
-
-
-def _check_lengths(X, y, sample_weight):
-    for name, other in (("y", y), ("sample_weight", sample_weight)):
-        if other is not None and len(other) != len(X):
-            raise ValueError(f"X and {name} have different lengths: {len(X)} and {len(other)}")
 
 
 def targets_at(dataset, index):
@@ -100,7 +98,7 @@ class TensorBatchIterator:
 
     def __init__(self, dataset, batch_size=128, shuffle=False, seed=None,
                  drop_last=False, num_workers="auto"):
-        _workers(num_workers)
+        self.num_workers = _workers(num_workers)
         if not isinstance(dataset, TensorDataset):
             raise TypeError(
                 "TensorBatchIterator needs a skcnn TensorDataset, got "
@@ -124,35 +122,31 @@ class TensorBatchIterator:
             return n // self.batch_size
         return -(-n // self.batch_size)
 
+    def _order(self):
+        """This epoch's row order (a new permutation when shuffling, None
+        for the rows as they are) and where its last batch ends."""
+        n = len(self.dataset)
+        perm = torch.randperm(n, generator=self.generator) if self.shuffle else None
+        return perm, (n - n % self.batch_size if self.drop_last else n)
+
     def __iter__(self):
         data = self.dataset
-        n = len(data)
-        if self.shuffle:
-            perm = torch.randperm(n, generator=self.generator)
-            data = data.subset(perm)
-        stop = n - n % self.batch_size if self.drop_last else n
+        perm, stop = self._order()
+        if perm is not None:
+            data = data.subset(perm)  # one gather, then contiguous slices
         for start in range(0, stop, self.batch_size):
             yield data[start:start + self.batch_size]
 
 
-class LazyDataset(torch.utils.data.Dataset):
+class LazyDataset(TensorDataset):
     """Lazy inputs (:class:`~skcnn.utils._lazy.LazyFeatures`) beside target
     and sample-weight tensors on the device.
 
-    The counterpart of :class:`TensorDataset` for data larger than memory:
-    the same ``X``, ``y``, ``sample_weight`` attributes, ``len``,
-    indexing and :meth:`subset`; indexing computes the inputs' batch (on the
-    CPU). :class:`LazyBatchIterator` reads it in ``DataLoader`` workers.
+    A :class:`TensorDataset` for data larger than memory: the same ``X``,
+    ``y``, ``sample_weight`` attributes, ``len`` and :meth:`subset`;
+    indexing computes the inputs' batch (on the CPU).
+    :class:`LazyBatchIterator` reads it in ``DataLoader`` workers.
     """
-
-    def __init__(self, X, y=None, sample_weight=None):
-        _check_lengths(X, y, sample_weight)
-        self.X = X
-        self.y = y
-        self.sample_weight = sample_weight
-
-    def __len__(self):
-        return len(self.X)
 
     def __getitem__(self, index):
         one = isinstance(index, int)
@@ -191,7 +185,7 @@ class _Inputs(torch.utils.data.Dataset):
         return torch.from_numpy(self.X.batch(index))
 
 
-class LazyBatchIterator:
+class LazyBatchIterator(TensorBatchIterator):
     """Iterate over a :class:`LazyDataset` in batches computed in ``DataLoader`` workers.
 
     The batches are :class:`TensorBatchIterator`'s: the same seeded
@@ -227,29 +221,21 @@ class LazyBatchIterator:
             raise TypeError(
                 f"LazyBatchIterator needs a skcnn LazyDataset, got {type(dataset).__name__}"
             )
-        self.order = TensorBatchIterator(
-            TensorDataset(torch.empty(len(dataset), 0)), batch_size=batch_size,
-            shuffle=shuffle, seed=seed, drop_last=drop_last)
-        self.dataset = dataset
-        self.num_workers = _workers(num_workers)
+        super().__init__(dataset, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                         drop_last=drop_last, num_workers=num_workers)
         self.device = device
         self.loader_params = loader_params
         self._epoch = _EpochBatches()
         self._loader = None
         self._on_gpu = torch.device(device).type == "cuda"
 
-    def __len__(self):
-        return len(self.order)
-
     def index_batches(self):
         """The indices of this epoch's batches (a new permutation when shuffling)."""
-        n = len(self.dataset)
-        order = self.order
-        perm = (torch.randperm(n, generator=order.generator) if order.shuffle
-                else torch.arange(n))
-        stop = n - n % order.batch_size if order.drop_last else n
-        return [perm[start:start + order.batch_size].numpy()
-                for start in range(0, stop, order.batch_size)]
+        perm, stop = self._order()
+        if perm is None:
+            perm = torch.arange(len(self.dataset))
+        return [perm[start:start + self.batch_size].numpy()
+                for start in range(0, stop, self.batch_size)]
 
     def __iter__(self):
         for _, X, target in self.parts(lambda n: (0, n)):

@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ..utils._private import Interval, _fit_context
 from ._audio import check_audio, to_float32
 from ..utils._lazy import LazyFeatures
-from ._files import AudioFiles, is_file_list
+from ._files import as_audio_files, is_audio_files
 
 __all__ = ["BaseFeatures"]
 
@@ -56,7 +56,7 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
             This transformer.
         """
         self._front_end()
-        if is_file_list(X) or isinstance(X, AudioFiles):
+        if is_audio_files(X):
             self._files(X)
             return self
         clips = check_audio(X, length=self._length())
@@ -81,7 +81,7 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
         maps : ndarray of shape (n_clips, n_channels_out, n_bins, n_frames), dtype float32, or LazyFeatures
             As :meth:`transform` returns.
         """
-        if is_file_list(X) or isinstance(X, AudioFiles):
+        if is_audio_files(X):
             self._validate_params()
             self._front_end()
             return LazyFeatures(self._files(X), (self,))
@@ -108,7 +108,7 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         front_end = self._front_end()
-        if is_file_list(X) or isinstance(X, AudioFiles):
+        if is_audio_files(X):
             return LazyFeatures(self._files(X), (self,))
         length = self._length()
         clips = check_audio(X, length=length)
@@ -135,14 +135,7 @@ class BaseFeatures(TransformerMixin, BaseEstimator):
     def _files(self, X):
         """Files (a list of paths, or segments of files) read at ``sr`` and
         padded or cropped to ``duration``; their headers checked."""
-        if not isinstance(X, AudioFiles):
-            return AudioFiles(X, sr=self.sr, length=self._length())
-        if X.sr != self.sr:
-            raise ValueError(
-                f"the audio files were cut into segments at sr={X.sr}, but "
-                f"{type(self).__name__} has sr={self.sr}: give both the same rate"
-            )
-        return X if self._length() is None else X.with_length(self._length())
+        return as_audio_files(X, sr=self.sr, length=self._length(), owner=type(self).__name__)
 
     def _length(self):
         """Samples per clip set by ``duration``, or None."""

@@ -16,7 +16,8 @@ import soundfile as sf
 
 from ._audio import to_float32
 
-__all__ = ["AudioFiles", "file_header", "is_file_list", "read_audio_file", "resample"]
+__all__ = ["AudioFiles", "as_audio_files", "file_header", "is_audio_files", "is_file_list",
+           "read_audio_file", "resample"]
 
 
 def _wav_declared_frames(filename):
@@ -145,6 +146,27 @@ def is_file_list(X):
     elif not isinstance(X, (list, tuple)) or len(X) == 0:
         return False
     return all(isinstance(x, (str, os.PathLike)) for x in X)
+
+
+def is_audio_files(X):
+    """Whether ``X`` is audio to read from files: a list of paths, or
+    :class:`AudioFiles` (segments of files)."""
+    return isinstance(X, AudioFiles) or is_file_list(X)
+
+
+def as_audio_files(X, *, sr, length, owner):
+    """``X`` (see :func:`is_audio_files`) as :class:`AudioFiles` read at
+    ``sr`` and padded or cropped to ``length`` (None: as they are), the
+    headers of a list of paths checked. Segments cut at another rate than
+    ``sr`` are a ValueError naming ``owner``, the transformer reading them."""
+    if not isinstance(X, AudioFiles):
+        return AudioFiles(X, sr=sr, length=length)
+    if X.sr != sr:
+        raise ValueError(
+            f"the audio files were cut into segments at sr={X.sr}, but "
+            f"{owner} has sr={sr}: give both the same rate"
+        )
+    return X if length is None else X.with_length(length)
 
 
 class AudioFiles:

@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..features._audio import check_audio, to_float32
-from ..features._files import AudioFiles, is_file_list
+from ..features._files import as_audio_files, is_audio_files
 from ..modules._panns import pool_frames
 from ..utils._device import PRECISIONS, check_precision, resolve_device
 from ..utils._private import HasMethods, Interval, StrOptions, _fit_context
@@ -183,8 +183,13 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self : object
             This transformer, with ``module_`` loaded.
         """
-        for _ in self._batches(X, 1024):  # the checks only: nothing is kept
-            pass
+        if is_audio_files(X):
+            # the headers only, as the feature transformers check files; the
+            # samples are read (and checked) when transform embeds them
+            as_audio_files(X, sr=self.sr, length=self._length(), owner=type(self).__name__)
+        else:
+            for _ in self._batches(X, 1024):  # the checks only: nothing is kept
+                pass
         self.module_ = self._load()
         self.n_features_out_ = self.module_.embedding_size
         return self
@@ -215,10 +220,8 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         so memory holds one batch of clips whatever their number.
         """
         length = self._length()
-        if is_file_list(X) or isinstance(X, AudioFiles):
-            files = X if isinstance(X, AudioFiles) else AudioFiles(X, sr=self.sr, length=length)
-            if length is not None:
-                files = files.with_length(length)
+        if is_audio_files(X):
+            files = as_audio_files(X, sr=self.sr, length=length, owner=type(self).__name__)
             for start in range(0, len(files), batch_size):
                 yield files.read(slice(start, start + batch_size))[:, 0]
             return

@@ -133,15 +133,19 @@ class LazyFeatures:
             self._on_device[str(device)] = steps
         return self._apply_steps(clips, steps)
 
-    def chunks(self, size=STREAM_CHUNK):
-        """Yield the features in order, ``size`` clips at a time."""
+    def chunks(self, size=None):
+        """Yield the features in order, ``size`` clips at a time
+        (``STREAM_CHUNK`` when None)."""
+        size = size or STREAM_CHUNK
         for start in range(0, len(self), size):
             yield self.batch(slice(start, start + size))
 
     def __array__(self, dtype=None, copy=None):
         out = np.empty(self.shape, dtype=np.float32)
-        for start, maps in zip(range(0, len(self), STREAM_CHUNK), self.chunks()):
+        start = 0
+        for maps in self.chunks():
             out[start:start + len(maps)] = maps
+            start += len(maps)
         return out if dtype is None else out.astype(dtype, copy=False)
 
     def _apply(self, clips):
