@@ -45,6 +45,8 @@ AUDIOSET_N_CLASSES = 527
 class _DoubleConvBlock(nn.Module):
     """Two 3 x 3 convolutions (no bias), each with a batch norm and a ReLU."""
 
+    kernel_size, n_convs = 3, 2
+
     def __init__(self, in_channels, out_channels):
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)
@@ -59,6 +61,8 @@ class _DoubleConvBlock(nn.Module):
 
 class _SingleConvBlock(nn.Module):
     """One 5 x 5 convolution (no bias) with a batch norm and a ReLU."""
+
+    kernel_size, n_convs = 5, 1
 
     def __init__(self, in_channels, out_channels):
         super().__init__()
@@ -115,6 +119,22 @@ class _PANNsCNN(nn.Module):
     def time_reduction(self):
         """Input frames per frame of :meth:`frame_embeddings` (2 per pooling)."""
         return 2 ** sum(self._pooled)
+
+    @property
+    def receptive_field(self):
+        """Input frames that can affect one frame of :meth:`frame_embeddings`.
+
+        Counted through the blocks' convolutions and poolings (each
+        convolution of kernel k adds ``k - 1`` times the frames one step
+        spans, each pooling one step); CNN14: 284 frames, CNN6: 76.
+        """
+        field, step = 1, 1
+        for pooled in self._pooled:
+            field += (self._block.kernel_size - 1) * self._block.n_convs * step
+            if pooled:
+                field += step
+                step *= 2
+        return field
 
     def _check_input(self, x):
         if x.dim() != 4 or x.shape[1] != 1 or x.shape[2] != self.n_mels:
@@ -176,15 +196,22 @@ class _PANNsCNN(nn.Module):
         ----------
         frames : Tensor of shape (n, embedding_size, n_out_frames)
             From :meth:`frame_embeddings`.
-        pooling : {'avgmax', 'avg', 'max'}, default='avgmax'
+        pooling : {'avgmax', 'avg', 'max'} or None, default='avgmax'
             How the frames are pooled: the maximum plus the mean (the
             reference's, which the published weights were trained with), the
-            mean, or the maximum.
+            mean, or the maximum. None pools nothing: ``fc1`` and its ReLU
+            apply to each frame, as in PANNs' frame-level (decision-level) models.
 
         Returns
         -------
-        Tensor of shape (n, embedding_size)
+        Tensor of shape (n, embedding_size), or (n, embedding_size, n_out_frames) for ``pooling=None``
         """
+        if pooling is None:
+            x = functional.dropout(frames.transpose(1, 2), p=self.head_dropout,
+                                   training=self.training)
+            x = functional.relu(self.fc1(x))
+            x = functional.dropout(x, p=self.head_dropout, training=self.training)
+            return x.transpose(1, 2)
         x = pool_frames(frames, pooling)
         x = functional.dropout(x, p=self.head_dropout, training=self.training)
         x = functional.relu(self.fc1(x))

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ..features._audio import check_audio, to_float32
+from ..features._audio import check_audio, check_positive_int, to_float32
 from ..features._files import as_audio_files, is_audio_files
 from ..modules._panns import pool_frames
 from ..utils._device import PRECISIONS, check_precision, resolve_device
@@ -63,10 +63,17 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         ``fc1`` and its ReLU (PANNs' ``embedding`` output). 'trunk': the pooled
         frames themselves, the last convolution block's output before ``fc1``.
         Both have the network's embedding size.
-    pooling : {'avgmax', 'avg', 'max'}, default='avgmax'
+    pooling : {'avgmax', 'avg', 'max'} or None, default='avgmax'
         How the frame embeddings are pooled over time: their maximum plus
         their mean (the pooling the published weights were trained with),
-        the mean, or the maximum.
+        the mean, or the maximum. None keeps the frames: the output is then
+        ``(n_clips, n_features_out_, 1, n_frames)``, one embedding per frame
+        of the network (every 0.32 s for CNN14, 0.16 s for CNN6: see
+        :meth:`frame_times`), as channels of a one-bin map, the layout the
+        frame estimators take (:class:`~skcnn.CNNFrameClassifier`, whose
+        blocks then convolve over frames only); :meth:`align_labels` puts
+        frame labels made for another hop on these frames. With
+        ``layer='embedding'``, ``fc1`` and its ReLU apply to each frame.
     duration : float, default=None
         If given, every clip is zero-padded or cropped to this many seconds
         (at ``sr``) first. Required for clips of different lengths, and for
@@ -110,8 +117,17 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     -----
     Input: ``(n_clips, n_samples)`` or ``(n_clips, n_channels, n_samples)``
     float or integer PCM, or a list of 1-D clips (with ``duration``). Output:
-    float32 ``(n_clips, n_features_out_)``; each clip's embedding depends on
+    float32 ``(n_clips, n_features_out_)``, or ``(n_clips, n_features_out_,
+    1, n_frames)`` with ``pooling=None``; each clip's embedding depends on
     that clip alone (the network runs in evaluation mode).
+
+    Frame embedding ``k`` (``pooling=None``) is the network's output for
+    input frames ``k * r`` to ``(k + 1) * r - 1`` of its front end (``r`` is
+    the network's ``time_reduction``: 32 for CNN14, 16 for CNN6; the last
+    incomplete group is dropped); it is centred ``(k * r + (r - 1) / 2) *
+    0.01`` s into the clip, and its convolutions see the audio around that
+    centre that :meth:`feature_span` gives (2.86 s for CNN14, 0.78 s for
+    CNN6), zero-padded beyond the clip's ends.
 
     Examples
     --------
@@ -121,6 +137,19 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     >>> embed = PretrainedEmbedding(model="cnn6", sr=16000, random_state=0)
     >>> embed.fit_transform(clips).shape
     (3, 512)
+
+    Frame embeddings for a frame estimator, and labels made every 128 samples
+    (at 16 kHz) put on their frames:
+
+    >>> frames = PretrainedEmbedding(model="cnn6", sr=16000, pooling=None, random_state=0)
+    >>> E = frames.fit_transform(np.zeros((3, 16000), np.float32))
+    >>> E.shape
+    (3, 512, 1, 6)
+    >>> frames.frame_times(2)
+    array([0.075, 0.235])
+    >>> y = np.zeros((3, 1 + 16000 // 128), dtype=int)
+    >>> frames.align_labels(y, hop_length=128, n_frames=E.shape[-1]).shape
+    (3, 6)
     """
 
     _parameter_constraints: dict = {
@@ -128,7 +157,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         "weights": [None, str, os.PathLike],
         "sr": [Interval(Real, 0, None, closed="neither")],
         "layer": [StrOptions({"embedding", "trunk"})],
-        "pooling": [StrOptions({"avgmax", "avg", "max"})],
+        "pooling": [StrOptions({"avgmax", "avg", "max"}), None],
         "duration": [Interval(Real, 0, None, closed="neither"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
@@ -244,9 +273,10 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
         Returns
         -------
-        embeddings : ndarray of shape (n_clips, n_features_out), dtype float32
-            One embedding per clip; ``n_features_out`` is the network's embedding
-            size (``n_features_out_``).
+        embeddings : ndarray of shape (n_clips, n_features_out) or (n_clips, n_features_out, 1, n_frames), dtype float32
+            One embedding per clip, or with ``pooling=None`` one per frame of
+            the network; ``n_features_out`` is the network's embedding size
+            (``n_features_out_``).
         """
         check_is_fitted(self, "module_")
         self._validate_params()
@@ -269,8 +299,8 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                     continue
                 keys = [hashlib.blake2b(clip.tobytes(), digest_size=20).hexdigest()
                         for clip in clips]
-                batch = [_read_cached(folder / f"{key}.npy", module.embedding_size)
-                         for key in keys]
+                batch = [_read_cached(folder / f"{key}.npy", module.embedding_size,
+                                      frames=self.pooling is None) for key in keys]
                 missing = [i for i, emb in enumerate(batch) if emb is None]
                 if missing:
                     for i, emb in zip(missing, self._embed(clips[missing], entry)):
@@ -283,7 +313,167 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                 import torch
 
                 torch.cuda.empty_cache()
-        return np.concatenate(embeddings).astype(np.float32, copy=False)
+        out = np.concatenate(embeddings).astype(np.float32, copy=False)
+        return out if self.pooling is not None else out[:, :, None, :]
+
+    def _frame_grid(self):
+        """(seconds between frame embeddings, seconds of the first one's centre,
+        input frames one sees) of the fitted network."""
+        check_is_fitted(self, "module_")
+        front = check_model_name(self.model).front_end
+        step = front["hop_length"] / front["sr"]  # between the front end's frames
+        r = self.module_.time_reduction
+        return r * step, (r - 1) / 2 * step, self.module_.receptive_field
+
+    def frame_times(self, n_frames):
+        """The centres, in seconds from the clip's start, of the first ``n_frames`` frame embeddings.
+
+        Frame embedding ``k`` (``pooling=None``) pools the network's input
+        frames ``k * r`` to ``(k + 1) * r - 1``, centred at multiples of the
+        front end's hop (``r``: the network's ``time_reduction``); its
+        centre is their mean.
+
+        Parameters
+        ----------
+        n_frames : int
+            How many frames (the last axis of :meth:`transform`'s output).
+
+        Returns
+        -------
+        times : ndarray of shape (n_frames,)
+            ``(k * r + (r - 1) / 2) * hop_length / 32000`` for ``k = 0, 1, ...``.
+
+        Examples
+        --------
+        >>> from skcnn.pretrained import PretrainedEmbedding
+        >>> import numpy as np
+        >>> embed = PretrainedEmbedding(model="cnn6", random_state=0).fit(np.zeros((1, 32000)))
+        >>> embed.frame_times(3)
+        array([0.075, 0.235, 0.395])
+        """
+        n_frames = check_positive_int(n_frames, "n_frames")
+        step, first, _ = self._frame_grid()
+        return first + step * np.arange(n_frames)
+
+    def feature_span(self, n_bins, n_frames):
+        """The audio that can affect ``n_frames`` consecutive frame embeddings.
+
+        As the feature transformers' ``feature_span``, so that
+        :func:`skcnn.inspection.describe` reports in seconds what a frame
+        estimator behind ``pooling=None`` sees: the network's own receptive
+        field (284 front-end frames for CNN14, 76 for CNN6) widened by the
+        frames between the first and the last embedding.
+
+        Parameters
+        ----------
+        n_bins : int
+            Bins of the output (it has one); checked, not used.
+        n_frames : int
+            Consecutive frame embeddings.
+
+        Returns
+        -------
+        span : dict
+            ``"seconds"``: ``((n_frames - 1) * r + field - 1) * hop_length + n_fft``
+            samples at the network's rate, in seconds; ``"hertz"`` and
+            ``"semitones"``: None (the embedding has no frequency axis);
+            ``"frequency_axis"``: ``"embedding"``.
+
+        Examples
+        --------
+        >>> from skcnn.pretrained import PretrainedEmbedding
+        >>> import numpy as np
+        >>> embed = PretrainedEmbedding(model="cnn6", random_state=0).fit(np.zeros((1, 32000)))
+        >>> embed.feature_span(1, 1)["seconds"]
+        0.782
+        """
+        check_positive_int(n_bins, "n_bins")
+        n_frames = check_positive_int(n_frames, "n_frames")
+        check_is_fitted(self, "module_")
+        front = check_model_name(self.model).front_end
+        r, field = self.module_.time_reduction, self.module_.receptive_field
+        samples = ((n_frames - 1) * r + field - 1) * front["hop_length"] + front["n_fft"]
+        return {"seconds": samples / front["sr"], "hertz": None, "semitones": None,
+                "frequency_axis": "embedding"}
+
+    def align_labels(self, y, *, hop_length, n_frames):
+        """Frame labels made every ``hop_length`` samples, put on the frame embeddings.
+
+        The labels' frame ``t`` is centred at sample ``t * hop_length`` of a
+        clip at ``sr`` (the convention of a centred STFT front end and of
+        :func:`skcnn.datasets.make_soundscapes`). Each frame embedding (see
+        :meth:`frame_times`) takes the label most of the label frames
+        centred within its own span (half a frame step on each side of its
+        centre) carry; a tie goes to the label of the frame nearest its
+        centre. For indicator targets, a class is active in a frame
+        embedding when it is active in at least half of those label frames.
+        A frame embedding whose span holds no label frame (labels sparser
+        than the embeddings) takes the nearest one's.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_clips, n_label_frames) or (n_clips, n_label_frames, n_classes)
+            A label per frame, or a 0/1 indicator per frame and class.
+        hop_length : int
+            Samples at ``sr`` between the labels' frames.
+        n_frames : int
+            Frame embeddings per clip: the last axis of :meth:`transform`'s output.
+
+        Returns
+        -------
+        y_frames : ndarray of shape (n_clips, n_frames) or (n_clips, n_frames, n_classes)
+            ``y``'s dtype.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` is not 2-D or 3-D, or its frames end before the last
+            frame embedding's span starts (labels made for shorter clips).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skcnn.pretrained import PretrainedEmbedding
+        >>> embed = PretrainedEmbedding(model="cnn6", sr=8000, random_state=0)
+        >>> embed = embed.fit(np.zeros((1, 8000)))
+        >>> y = np.zeros((1, 63), dtype=int)
+        >>> y[0, 20:40] = 3  # frames centred 0.32 s to 0.62 s
+        >>> embed.align_labels(y, hop_length=128, n_frames=6)
+        array([[0, 0, 3, 3, 0, 0]])
+        """
+        hop_length = check_positive_int(hop_length, "hop_length")
+        n_frames = check_positive_int(n_frames, "n_frames")
+        y = np.asarray(y)
+        if y.ndim not in (2, 3):
+            raise ValueError(
+                "y must be a label per frame (n_clips, n_label_frames) or an indicator "
+                f"(n_clips, n_label_frames, n_classes); got shape {y.shape}."
+            )
+        step, first, _ = self._frame_grid()
+        label_times = np.arange(y.shape[1]) * hop_length / self.sr
+        centres = first + step * np.arange(n_frames)
+        if label_times[-1] < centres[-1] - step / 2:
+            raise ValueError(
+                f"y's {y.shape[1]} label frames (every {hop_length} samples at sr={self.sr}) "
+                f"end at {label_times[-1]:.3f} s, before the span of frame embedding "
+                f"{n_frames - 1} (centred at {centres[-1]:.3f} s) starts: were they made for "
+                "shorter clips, or another hop_length or sr?"
+            )
+        out = np.empty((y.shape[0], n_frames) + y.shape[2:], dtype=y.dtype)
+        for k, centre in enumerate(centres):
+            inside = np.flatnonzero(np.abs(label_times - centre) <= step / 2)
+            if inside.size == 0:
+                inside = np.array([np.argmin(np.abs(label_times - centre))])
+            if y.ndim == 3:
+                out[:, k] = 2 * y[:, inside].sum(axis=1) >= inside.size
+                continue
+            # the most frequent label; ties to the one nearest the centre
+            by_distance = inside[np.argsort(np.abs(label_times[inside] - centre), kind="stable")]
+            for i, row in enumerate(y[:, by_distance]):
+                values, counts = np.unique(row, return_counts=True)
+                tied = values[counts == counts.max()]
+                out[i, k] = row[np.isin(row, tied)][0]
+        return out
 
     def _embed(self, clips, entry):
         """Embeddings of a batch of float32 mono clips at ``sr``, on ``device``."""
@@ -301,6 +491,8 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             frames = self.module_.frame_embeddings(torch.from_numpy(maps).to(self.device))
             if self.layer == "embedding":
                 emb = self.module_.embed(frames, self.pooling)
+            elif self.pooling is None:
+                emb = frames
             else:
                 emb = pool_frames(frames, self.pooling)
         return emb.float().cpu().numpy()
@@ -344,13 +536,15 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         return tags
 
 
-def _read_cached(path, size):
-    """A cached embedding of ``size`` float32 values, or None if absent or unreadable."""
+def _read_cached(path, size, *, frames=False):
+    """A cached embedding of ``size`` float32 values (``(size, n_frames)`` with
+    ``frames``), or None if absent or unreadable."""
     try:
         emb = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError):
         return None
-    if emb.shape != (size,) or emb.dtype != np.float32 or not np.isfinite(emb).all():
+    if (emb.ndim != 1 + frames or emb.shape[0] != size or emb.dtype != np.float32
+            or not np.isfinite(emb).all()):
         return None
     return emb
 

@@ -278,3 +278,102 @@ def test_precision(fitted, clips):
     assert np.abs(bf16 - full).max() <= 0.05 * np.abs(full).max()  # bfloat16: ~3 digits
     with pytest.raises(ValueError, match=r"precision='16-mixed' needs a CUDA device"):
         clone(fitted).set_params(precision="16-mixed").fit(clips).transform(clips)
+
+
+# ------------------------------------------------------------------ frame level
+def test_frame_embeddings_are_the_network_per_frame(fitted, clips):
+    frames = clone(fitted).set_params(pooling=None).fit(clips)
+    got = frames.transform(clips)
+    # 0.5 s: 51 front-end frames, pooled 16 by 16 into 3 embeddings, as channels of one bin
+    assert got.shape == (4, 512, 1, 3) and got.dtype == np.float32
+    maps = torch.from_numpy(front_end("cnn6").transform(clips))
+    with torch.no_grad():
+        trunk = fitted.module_.frame_embeddings(maps)
+        per_frame = torch.relu(fitted.module_.fc1(trunk.transpose(1, 2))).transpose(1, 2)
+    np.testing.assert_allclose(got[:, :, 0], per_frame.numpy(), rtol=1e-4, atol=1e-5)
+    trunk_got = frames.set_params(layer="trunk").transform(clips)
+    np.testing.assert_allclose(trunk_got[:, :, 0], trunk.numpy(), rtol=1e-5, atol=1e-6)
+    # pooled, the trunk's frames give the clip embedding's input
+    pooled = fitted.set_params(layer="trunk", pooling="avg").transform(clips)
+    fitted.set_params(layer="embedding", pooling="avgmax")
+    np.testing.assert_allclose(trunk_got[:, :, 0].mean(axis=-1), pooled, rtol=1e-5, atol=1e-6)
+
+
+def test_frame_times_and_span_match_the_network():
+    embed = PretrainedEmbedding(model="cnn6", sr=16000, random_state=0).fit(np.zeros((1, 16000)))
+    # CNN6 pools 16 frames of 10 ms: centres at 7.5 frames, then every 0.16 s
+    np.testing.assert_allclose(embed.frame_times(3), [0.075, 0.235, 0.395])
+    assert embed.feature_span(1, 1) == {"seconds": (75 * 320 + 1024) / 32000, "hertz": None,
+                                        "semitones": None, "frequency_axis": "embedding"}
+    assert embed.feature_span(1, 3)["seconds"] == pytest.approx((107 * 320 + 1024) / 32000)
+    # the receptive field is the network's own: a change to one input frame moves
+    # exactly the frame embeddings whose span holds it
+    net = embed.module_
+    x = torch.randn(1, 1, 64, 400, requires_grad=True)
+    net.frame_embeddings(x)[0, :, 12].sum().backward()
+    seen = torch.nonzero(x.grad[0, 0].abs().sum(0)).flatten()
+    assert int(seen.max() - seen.min()) + 1 == net.receptive_field == 76
+    assert (seen.min() + seen.max()) / 2 * 0.01 == pytest.approx(embed.frame_times(13)[-1])
+    with pytest.raises(ValueError, match="n_frames"):
+        embed.frame_times(0)
+    with pytest.raises(NotFittedError):
+        PretrainedEmbedding().frame_times(2)
+
+
+def test_align_labels_by_majority():
+    embed = PretrainedEmbedding(model="cnn6", sr=8000, random_state=0).fit(np.zeros((1, 8000)))
+    # labels every 160 samples (20 ms) at 8 kHz: 8 label frames per 0.16 s embedding frame
+    times = np.arange(63) * 160 / 8000
+    y = np.where((times >= 0.30) & (times < 0.70), 7, 0)[None]
+    aligned = embed.align_labels(y, hop_length=160, n_frames=6)
+    # centres 0.075, 0.235, 0.395, 0.555, 0.715, 0.875 (spans +- 0.08 s)
+    np.testing.assert_array_equal(aligned, [[0, 0, 7, 7, 0, 0]])
+    # a tie (4 of 8) goes to the label nearest the centre
+    y = np.where(times < 0.235, 1, 2)[None]
+    assert embed.align_labels(y, hop_length=160, n_frames=6)[0, 1] == 2
+    # string labels keep their dtype
+    named = embed.align_labels(np.where(y == 1, "dog", "cat"), hop_length=160, n_frames=6)
+    assert named.dtype.kind == "U" and named[0, 0] == "dog"
+    # indicators: active where at least half of the span's label frames are
+    indicator = np.zeros((1, 63, 2), dtype=int)
+    indicator[0, (times >= 0.30) & (times < 0.70), 0] = 1
+    indicator[0, (times >= 0.50) & (times < 0.56), 1] = 1  # 3 label frames in frame 3's span
+    out = embed.align_labels(indicator, hop_length=160, n_frames=6)
+    np.testing.assert_array_equal(out[0, :, 0], [0, 0, 1, 1, 0, 0])
+    np.testing.assert_array_equal(out[0, :, 1], [0, 0, 0, 0, 0, 0])
+    # labels sparser than the frames: the nearest label frame
+    coarse = embed.align_labels(np.array([[0, 5, 5]]), hop_length=4000, n_frames=6)
+    np.testing.assert_array_equal(coarse, [[0, 0, 5, 5, 5, 5]])
+
+
+def test_align_labels_refuses_labels_of_shorter_clips():
+    embed = PretrainedEmbedding(model="cnn6", sr=8000, random_state=0).fit(np.zeros((1, 8000)))
+    with pytest.raises(ValueError, match="shorter clips"):
+        embed.align_labels(np.zeros((1, 20), dtype=int), hop_length=160, n_frames=6)
+    with pytest.raises(ValueError, match="label per frame"):
+        embed.align_labels(np.zeros(20, dtype=int), hop_length=160, n_frames=6)
+    with pytest.raises(ValueError, match="hop_length"):
+        embed.align_labels(np.zeros((1, 63), dtype=int), hop_length=0, n_frames=6)
+
+
+def test_frame_embeddings_feed_the_frame_classifier(tmp_path):
+    from skcnn import CNNFrameClassifier
+    from skcnn.datasets import make_soundscapes
+    from skcnn.inspection import describe
+
+    clips, labels = make_audio_classification(12, sr=8000, duration=0.4, n_classes=2,
+                                              random_state=0)
+    scenes = make_soundscapes(list(clips), labels, sr=8000, duration=1.5, n_soundscapes=6,
+                              hop_length=128, random_state=0)
+    embed = PretrainedEmbedding(sr=8000, pooling=None, memory=tmp_path, random_state=0)
+    E = embed.fit_transform(scenes.data)
+    y = embed.align_labels(scenes.target, hop_length=128, n_frames=E.shape[-1])
+    assert E.shape == (6, 512, 1, 9) and y.shape == (6, 9)
+    np.testing.assert_array_equal(embed.transform(scenes.data), E)  # read back from memory
+    net = CNNFrameClassifier(max_epochs=2, n_filters=(8,), time_context=1, random_state=0)
+    net.fit(E, y)
+    assert net.predict(E).shape == y.shape
+    rf = describe(make_pipeline(embed, net)).receptive_field
+    # the classifier's 3 x 3 convolution and its one dilated layer see 5 frame embeddings
+    assert rf["rf_frames"] == 5
+    assert rf["rf_seconds"] == pytest.approx(embed.feature_span(1, 5)["seconds"])
