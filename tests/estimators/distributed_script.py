@@ -27,6 +27,11 @@ EXACT = dict(TINY, batchnorm=False, input_norm=None, augment=None, dropout=0.0,
 EXACT_BATCH = 15
 #: With sample weights, class weights too.
 CLASS_WEIGHT = {0: 1.0, 1: 2.0, 2: 0.5}
+#: Fine-tuning a trunk: frozen, and unfrozen at a tenth of the head's rate.
+TRANSFER = {
+    "frozen": dict(module__freeze="all"),
+    "unfrozen": dict(module__freeze=0, optimizer__param_groups=[("trunk.*", {"lr": 1e-4})]),
+}
 #: The defaults (batch norms, input norm, augmentations, weight averaging).
 DEFAULTS = dict(TINY, max_epochs=4, batch_size=16)
 
@@ -93,6 +98,21 @@ def refusals(X, y, rank):
     return messages
 
 
+def transfer_fits(X, y):
+    """A new head on a trunk (fitted here, data-parallel too), frozen and
+    unfrozen with its own learning rate: the exact case's settings, so that
+    one process can repeat it on the trunk written here."""
+    from skcnn.pretrained import TransferNetwork, network_trunk
+
+    trunk = network_trunk(CNNClassifier(**EXACT, batch_size=EXACT_BATCH).fit(X, y))
+    fitted = {"trunk": trunk}
+    for name, params in TRANSFER.items():
+        clf = CNNClassifier(**EXACT, batch_size=EXACT_BATCH, module=TransferNetwork,
+                            module__model=trunk, **params).fit(X, y)
+        fitted[name] = {"state": state(clf), "proba": clf.predict_proba(X)}
+    return fitted
+
+
 def lazy_fits(folder):
     """The defaults (random_state=0) on features of the WAV files in
     ``folder``: lazily (each process reads and computes only its part of
@@ -119,7 +139,8 @@ def main(out_dir, case):
     X, y, weight = make_maps()
     if case == "fits":
         result = {"exact": exact_fits(X, y, weight), "defaults": default_fits(X, y),
-                  "refusals": refusals(X, y, rank), "lazy": lazy_fits(Path(out_dir) / "files")}
+                  "refusals": refusals(X, y, rank), "lazy": lazy_fits(Path(out_dir) / "files"),
+                  "transfer": transfer_fits(X, y)}
     else:  # the recipe of the docs, on two "machines"
         clf = CNNClassifier(**DEFAULTS, random_state=0).fit(X, y)
         if rank == 0:

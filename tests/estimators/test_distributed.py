@@ -24,7 +24,9 @@ from skcnn.estimators._data import (
 from skcnn.estimators._distributed import _RankBatches
 
 sys.path.insert(0, str(Path(__file__).parent))
-from distributed_script import CLASS_WEIGHT, DEFAULTS, EXACT, EXACT_BATCH, make_maps
+from distributed_script import (
+    CLASS_WEIGHT, DEFAULTS, EXACT, EXACT_BATCH, TRANSFER, make_maps,
+)
 
 SCRIPT = Path(__file__).parent / "distributed_script.py"
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,6 +157,28 @@ def test_lazy_features_train_as_their_array_does(two_processes):
         np.testing.assert_array_equal(lazy["proba"], array["proba"])
     assert_same_state(two_processes[0]["lazy"]["lazy"]["state"],
                       two_processes[1]["lazy"]["lazy"]["state"])
+
+
+@pytest.mark.slow  # two processes start (imports: seconds each)
+@pytest.mark.parametrize("name", list(TRANSFER))
+def test_a_frozen_or_unfrozen_trunk_trains_as_in_one_process(two_processes, name):
+    # DDP averages the gradients of the parameters that train; frozen ones
+    # have none and must stay as they were, in every process
+    from skcnn.pretrained import TransferNetwork
+
+    X, y, _ = make_maps()
+    trunk = two_processes[0]["transfer"]["trunk"]
+    trunk_state = {k: v.clone() for k, v in trunk.state_dict().items()}
+    alone = CNNClassifier(**EXACT, batch_size=EXACT_BATCH, module=TransferNetwork,
+                          module__model=trunk, **TRANSFER[name]).fit(X, y)
+    first, second = (result["transfer"][name] for result in two_processes)
+    assert_same_state(first["state"], second["state"])
+    assert_same_state(alone.module_.state_dict(), first["state"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(alone.predict_proba(X), first["proba"], rtol=1e-5, atol=1e-6)
+    trained = {k[len("trunk."):]: v for k, v in first["state"].items() if k.startswith("trunk.")}
+    assert trained.keys() == trunk_state.keys()
+    moved = [not torch.equal(trained[k], trunk_state[k]) for k in trunk_state]
+    assert not any(moved) if name == "frozen" else all(moved)
 
 
 @pytest.mark.slow  # two processes start (imports: seconds each)
