@@ -33,6 +33,7 @@ from torch import nn
 
 from .modules._frame import FrequencyPool
 from .modules._cnn import GlobalPool
+from .modules._layers import SwapAxes
 from .segments import _BaseSegments
 
 __all__ = ["describe", "describe_module", "NetworkDescription", "receptive_field_seconds"]
@@ -261,8 +262,12 @@ def describe_module(module, input_shape, *, features=None):
         elif isinstance(layer, FrequencyPool):
             # a per-frame network: every bin, then 1-D layers over the frames
             rf[0], axes = full[0], [ndim - 1]
+        elif isinstance(layer, SwapAxes) and len(axes) == 2:
+            axes = axes[::-1]  # the layers after it see time first (PANNs)
         elif isinstance(layer, nn.RNNBase):
             rf[-1] = np.inf  # a recurrent layer over the frames: each output sees them all
+        elif isinstance(layer, nn.Linear) and len(shape) > 1:
+            pass  # applied at each position (each frame): it widens nothing
         elif isinstance(layer, GlobalPool) and layer.mode == "time":
             rf[-1] = full[-1]  # pooled over the frames only: each bin keeps its field
         elif isinstance(layer, _GLOBAL):

@@ -13,7 +13,8 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "GlobalPool", "InputNorm", "ACTIVATIONS", "POOLINGS",
+__all__ = ["BatchNorm1d", "BatchNorm2d", "GlobalPool", "InputNorm", "SwapAxes", "ACTIVATIONS",
+           "POOLINGS",
            "GLOBAL_POOLINGS", "FREQUENCY_POOLINGS", "INPUT_NORMS", "NETWORK_DEFAULTS",
            "PER_BIN_NORMS"]
 
@@ -120,6 +121,25 @@ def _check_input_shape(input_shape):
             "or (channels, height, width) for 2-D convolutions, all positive"
         )
     return input_shape
+
+
+class SwapAxes(nn.Module):
+    """The last two axes of the maps swapped: ``(n, channels, a, b)`` to ``(n, channels, b, a)``.
+
+    skcnn's maps put frequency before time; a network whose kernels were
+    trained on maps with time first (PANNs) swaps them with this layer, a
+    module rather than a bare ``transpose`` so that
+    :func:`skcnn.inspection.describe` follows which axis is time through it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> SwapAxes()(torch.zeros(2, 1, 64, 101)).shape
+    torch.Size([2, 1, 101, 64])
+    """
+
+    def forward(self, X):
+        return X.transpose(-1, -2)
 
 
 class GlobalPool(nn.Module):

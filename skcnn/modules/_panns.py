@@ -34,7 +34,8 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from ._layers import BatchNorm2d
+from ._frame import FrequencyPool
+from ._layers import BatchNorm2d, SwapAxes
 
 __all__ = ["PANNsCNN14", "PANNsCNN6", "AUDIOSET_N_CLASSES"]
 
@@ -90,6 +91,11 @@ class _PANNsCNN(nn.Module):
 
     def _build(self):
         self.bn0 = BatchNorm2d(self.n_mels)
+        # layers without weights (the state dict is the reference's), as modules so
+        # that skcnn.inspection.describe sees where the axes swap and time is pooled
+        self.swap_axes = SwapAxes()
+        self.pool = nn.AvgPool2d(2)  # torch's floor mode drops an odd last row or column
+        self.frequency_pool = FrequencyPool("avg")
         channels = 1
         for i, width in enumerate(self._widths, start=1):
             setattr(self, f"conv_block{i}", self._block(channels, width))
@@ -164,12 +170,12 @@ class _PANNsCNN(nn.Module):
         """
         self._check_input(x)
         # bn0 normalises each mel band: the bands as channels, (n, n_mels, 1, n_frames)
-        x = self.bn0(x.transpose(1, 2))
-        x = x.permute(0, 2, 3, 1)  # (n, 1, n_frames, n_mels): the reference's layout
+        x = self.bn0(x.transpose(1, 2)).transpose(1, 2)
+        x = self.swap_axes(x)  # (n, 1, n_frames, n_mels): the reference's layout
         for i, pooled in enumerate(self._pooled, start=1):
             x = getattr(self, f"conv_block{i}")(x)
             if pooled:
-                x = functional.avg_pool2d(x, kernel_size=2)
+                x = self.pool(x)
             x = functional.dropout(x, p=self.dropout, training=self.training)
         return x
 
@@ -187,7 +193,8 @@ class _PANNsCNN(nn.Module):
         -------
         Tensor of shape (n, embedding_size, n_frames // time_reduction)
         """
-        return self.maps(x).mean(dim=3)
+        # back to skcnn's layout, then the mean over the mel axis
+        return self.frequency_pool(self.swap_axes(self.maps(x)))
 
     def embed(self, frames, pooling="avgmax"):
         """The clip embedding from frame embeddings: pooled over time, then ``fc1`` and a ReLU.

@@ -23,7 +23,6 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array
 from torch import nn
-from torch.nn import functional
 
 from ..modules import CNN, FrameCNN
 from ..modules._panns import pool_frames
@@ -89,13 +88,8 @@ class _PANNsTrunk(_Trunk):
         return self.net(x)
 
     def frames(self, x):
-        net = self.net
-        frames = net.frame_embeddings(x).transpose(1, 2)  # (n, n_out_frames, d)
         # fc1 and its ReLU on every frame, as on the pooled clip
-        frames = functional.dropout(frames, p=net.head_dropout, training=net.training)
-        frames = functional.relu(net.fc1(frames))
-        frames = functional.dropout(frames, p=net.head_dropout, training=net.training)
-        return frames.transpose(1, 2)
+        return self.net.embed(self.net.frame_embeddings(x), pooling=None)
 
 
 class NetworkTrunk(_Trunk):

@@ -312,3 +312,24 @@ def test_panns_transfer_networks_predict_clips_of_other_lengths():
     frames = CNNFrameClassifier(module=FrameTransferNetwork, **FAST).fit(
         X, np.where(np.arange(20) < 10, "a", "b")[None].repeat(8, axis=0))
     assert frames.predict(_maps(n_frames=37)[0]).shape == (8, 37)
+
+
+@pytest.mark.parametrize("module", [TransferNetwork, FrameTransferNetwork])
+def test_describe_follows_panns_poolings_and_axes(module):
+    from skcnn.inspection import describe, describe_module
+    from skcnn.modules import PANNsCNN14
+    from skcnn.pretrained import front_end
+
+    X, y = _maps(n=4, n_frames=32)
+    estimator = CNNClassifier if module is TransferNetwork else CNNFrameClassifier
+    target = y if module is TransferNetwork else np.repeat(y[:, None], 32, axis=1)
+    fitted = estimator(module=module, **FAST).fit(X, target)
+    table = describe(fitted, features=front_end("cnn6"))
+    # CNN6's receptive field, counted through its four poolings and the swap of
+    # its axes (time first inside): the same as the network's own count
+    assert sum(row["layer"].startswith("avgpool2d") for row in table.rows) == 4
+    rf = table.receptive_field
+    assert rf["rf_frames"] == rf["rf_bins"] == 76 == fitted.module_.trunk.net.receptive_field
+    assert rf["rf_seconds"] == pytest.approx((75 * 320 + 1024) / 32000)
+    big = describe_module(PANNsCNN14(), (1, 64, 320)).receptive_field
+    assert big["rf_frames"] == big["rf_bins"] == 284 == PANNsCNN14().receptive_field
