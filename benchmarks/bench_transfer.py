@@ -92,6 +92,7 @@ def main(argv=None):
     parser.add_argument("--fsdd", default=str(SHARED / "fsdd"))
     parser.add_argument("--catmeows", default=str(SHARED / "catmeows"))
     args = parser.parse_args(argv)
+    commit = _commit()  # the code this run imported, not what is checked out when it ends
 
     front = SpectrogramTransformer(sr=SR, n_fft=256, hop_length=64, n_mels=40,
                                    duration=args.duration)
@@ -137,7 +138,7 @@ def main(argv=None):
             print(f"seed {seed} fold {fold}: " + ", ".join(row), flush=True)
 
     print()
-    print(f"measured {datetime.date.today().isoformat()}, commit {_commit()}, "
+    print(f"measured {datetime.date.today().isoformat()}, commit {commit}, "
           f"command: python {' '.join(sys.argv)}")
     print(f"CatMeows, {args.folds} folds grouped by cat, seeds {args.seeds}; trunk "
           f"pretrained on {args.pretrain}")
