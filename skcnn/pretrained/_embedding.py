@@ -317,13 +317,13 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         return out if self.pooling is not None else out[:, :, None, :]
 
     def _frame_grid(self):
-        """(seconds between frame embeddings, seconds of the first one's centre,
-        input frames one sees) of the fitted network."""
+        """(seconds between frame embeddings, seconds of the first one's centre)
+        of the fitted network."""
         check_is_fitted(self, "module_")
         front = check_model_name(self.model).front_end
         step = front["hop_length"] / front["sr"]  # between the front end's frames
         r = self.module_.time_reduction
-        return r * step, (r - 1) / 2 * step, self.module_.receptive_field
+        return r * step, (r - 1) / 2 * step
 
     def frame_times(self, n_frames):
         """The centres, in seconds from the clip's start, of the first ``n_frames`` frame embeddings.
@@ -352,7 +352,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         array([0.075, 0.235, 0.395])
         """
         n_frames = check_positive_int(n_frames, "n_frames")
-        step, first, _ = self._frame_grid()
+        step, first = self._frame_grid()
         return first + step * np.arange(n_frames)
 
     def feature_span(self, n_bins, n_frames):
@@ -449,7 +449,7 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                 "y must be a label per frame (n_clips, n_label_frames) or an indicator "
                 f"(n_clips, n_label_frames, n_classes); got shape {y.shape}."
             )
-        step, first, _ = self._frame_grid()
+        step, first = self._frame_grid()
         label_times = np.arange(y.shape[1]) * hop_length / self.sr
         centres = first + step * np.arange(n_frames)
         if label_times[-1] < centres[-1] - step / 2:
