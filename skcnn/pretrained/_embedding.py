@@ -237,6 +237,31 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     def _n_features_out(self):
         return self.n_features_out_
 
+    def get_feature_names_out(self, input_features=None):
+        """Names of the embedding's values: ``pretrainedembedding0``, ``pretrainedembedding1``, ...
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored (the names do not depend on the input's).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+
+        Raises
+        ------
+        ValueError
+            With ``pooling=None``: frame embeddings are maps ``(n_clips, d,
+            1, n_frames)``, not a table of named features.
+        """
+        if self.pooling is None:
+            raise ValueError(
+                "pooling=None gives frame embeddings, maps of shape (n_clips, d, 1, n_frames), "
+                "not named features; set pooling to 'avgmax', 'avg' or 'max' for a table."
+            )
+        return super().get_feature_names_out(input_features)
+
     def _length(self):
         if self.duration is None:
             return None

@@ -297,6 +297,8 @@ def test_frame_embeddings_are_the_network_per_frame(fitted, clips):
     pooled = fitted.set_params(layer="trunk", pooling="avg").transform(clips)
     fitted.set_params(layer="embedding", pooling="avgmax")
     np.testing.assert_allclose(trunk_got[:, :, 0].mean(axis=-1), pooled, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="pooling=None gives frame embeddings"):
+        frames.get_feature_names_out()
 
 
 def test_frame_times_and_span_match_the_network():
