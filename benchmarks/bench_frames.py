@@ -25,7 +25,7 @@
   tones, against ``librosa.pyin`` on the same tones. Target: >= 0.9.
 
 Run ``python benchmarks/bench_frames.py sed separation pitch`` (all three,
-sparse scenes and the convolutional head only: about 50 minutes on 2 cores);
+sparse scenes and the default recurrent head only: about an hour on 2 cores);
 ``--speakers jackson,nicolas`` runs those folds only; ``--scenes
 sparse,dense,overlap --heads conv,gru`` every scene kind and head (six times
 the SED part's time). Printed: one line per fold, then the mean, the worst fold and
@@ -71,9 +71,10 @@ SCENES = {
     "dense": dict(n_events="fill", gap=(0.125, 0.5)),
     "overlap": dict(n_events="fill", gap=(0.25, 1.0), polyphony=2),
 }
-#: The temporal heads compared: the default dilated convolutions, and a CRNN
-#: with two bidirectional GRU layers (the DCASE baselines' depth).
-HEADS = {"conv": {}, "gru": dict(temporal="gru", time_context=2)}
+#: The temporal heads compared: dilated convolutions (the default until these
+#: runs chose the other), and a CRNN with two bidirectional GRU layers (the
+#: DCASE baselines' depth, the frame classifier's default).
+HEADS = {"conv": dict(temporal="conv", time_context=4), "gru": dict(temporal="gru", time_context=2)}
 SED_FRONT = dict(sr=SR, n_fft=512, hop_length=SED_COMMON["hop_length"], n_mels=40, output="db")
 
 
@@ -250,7 +251,7 @@ def main():
     parser.add_argument("--n-tones", type=int, default=500)
     parser.add_argument("--scenes", default="sparse",
                         help=f"sed: comma-separated scene kinds among {list(SCENES)}")
-    parser.add_argument("--heads", default="conv",
+    parser.add_argument("--heads", default="gru",
                         help=f"sed: comma-separated temporal heads among {list(HEADS)}")
     parser.add_argument("--seeds", default="0", help="sed: comma-separated seeds")
     parser.add_argument("--cnn", default="{}", help="CNNFrameClassifier parameters (Python dict; "
