@@ -8,13 +8,16 @@ three spoken digits of the Free Spoken Digit Dataset placed at random onsets
 on white noise at 10 dB SNR (:func:`skcnn.datasets.make_soundscapes`, which
 labels every frame strongly, as in DCASE: the digit whose trimmed recording
 covers the frame's centre, else 'background'). A mel spectrogram goes into
-:class:`skcnn.CNNFrameClassifier` with its defaults; the speaker of the test
-soundscapes is held out of training.
+:class:`skcnn.CNNFrameClassifier` with its convolutional temporal head
+(``temporal='conv'``), whose view in time is finite, so that
+:func:`skcnn.inspection.describe` says how much audio one frame's output
+sees; the speaker of the test soundscapes is held out of training.
 
 Then the same on dense soundscapes, where digits follow each other with 1/8
 to 1/2 s between them (``n_events='fill'``), as speech, birdsong and busy
-streets do, with a recurrent temporal head (``temporal='gru'``: a CRNN,
-whose every frame's output sees the whole soundscape).
+streets do, with the classifier's defaults: a recurrent temporal head (two
+bidirectional GRU layers, a CRNN), whose every frame's output sees the whole
+soundscape.
 
 Prints the frame-level macro-F1 over the ten digits, the event F1 (onsets
 within 200 ms) and how much audio one frame's output sees, and saves
@@ -69,7 +72,8 @@ print(f"{len(train.data)} training and {len(test.data)} test soundscapes of 3 s;
 # 40 mel bands, 188 frames of 16 ms per soundscape; one label per frame.
 front = SpectrogramTransformer(sr=SR, n_fft=512, hop_length=HOP, n_mels=40)
 X_train, X_test = front.transform(train.data), front.transform(test.data)
-model = CNNFrameClassifier(max_epochs=2 if SMOKE else 20, random_state=0)
+model = CNNFrameClassifier(temporal="conv", time_context=4, max_epochs=2 if SMOKE else 20,
+                           random_state=0)
 model.fit(X_train, train.target)
 field = describe(model, front).receptive_field
 print(f"one frame's output sees {field['rf_frames']} frames: "
@@ -140,8 +144,7 @@ test = soundscapes(fsdd.speaker == held_out, 10 if SMOKE else 60, seed=3, **dens
 X_train, X_test = front.transform(train.data), front.transform(test.data)
 print(f"dense: {np.mean(test.target == background):.0%} of the test frames are background, "
       f"{np.mean([len(e) for e in test.events]):.1f} events per soundscape")
-crnn = CNNFrameClassifier(temporal="gru", time_context=2, max_epochs=2 if SMOKE else 20,
-                          random_state=0)
+crnn = CNNFrameClassifier(max_epochs=2 if SMOKE else 20, random_state=0)  # a CRNN
 crnn.fit(X_train, train.target)
 predicted = crnn.predict(X_test)
 f1 = frame_f1_score(test.target, predicted, background=background)

@@ -29,7 +29,8 @@ from skcnn.metrics import make_frame_f1_scorer, raw_pitch_accuracy_scorer
 from skcnn.modules import FrameCNN, MaskCNN
 
 # one block, two dilated layers: a receptive field of 1 + 2 + 6 = 9 frames
-TINY = dict(n_filters=(4,), time_context=2, max_epochs=3, lr=1e-2, random_state=0)
+TINY = dict(n_filters=(4,), temporal="conv", time_context=2, max_epochs=3, lr=1e-2,
+            random_state=0)
 TINY_MASK = dict(n_filters=(4, 4), max_epochs=3, lr=1e-2, random_state=0)
 # the frame classifier's probabilities as the network gives them (no running median)
 RAW = dict(median_filter=1)
@@ -693,7 +694,8 @@ def _unfitted_twin(est):
     if isinstance(est, CNNMaskRegressor):
         return CNNMaskRegressor(n_filters=TINY_MASK["n_filters"])
     if isinstance(est, CNNFrameClassifier):  # the post-processing is a parameter, not a weight
-        return CNNFrameClassifier(n_filters=TINY["n_filters"], time_context=TINY["time_context"],
+        return CNNFrameClassifier(n_filters=TINY["n_filters"], temporal=TINY["temporal"],
+                                  time_context=TINY["time_context"],
                                   median_filter=est.median_filter)
     return type(est)(n_filters=TINY["n_filters"], time_context=TINY["time_context"])
 
@@ -824,7 +826,7 @@ def test_partial_fit_and_warm_start_continue_training(maps):
     ((4,), 0), ((4,), 2), ((4, 4), 1), ((4, 4, 4), 3), ((8,), 4),
 ])
 def test_receptive_field_in_frames(maps, n_filters, time_context):
-    est = CNNFrameClassifier(n_filters=n_filters, time_context=time_context)
+    est = CNNFrameClassifier(n_filters=n_filters, temporal="conv", time_context=time_context)
     rf = describe(est, X=maps).receptive_field
     assert rf["rf_frames"] == 1 + 2 * len(n_filters) + (2 ** (time_context + 1) - 2)
     spec = SpectrogramTransformer(sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=BINS, output="db")

@@ -10,7 +10,8 @@ from scipy.ndimage import median_filter as running_median
 from skcnn import CNNFrameClassifier
 
 N, BINS, FRAMES = 12, 8, 30
-TINY = dict(n_filters=(4,), time_context=1, max_epochs=3, lr=1e-2, random_state=0)
+TINY = dict(n_filters=(4,), temporal="conv", time_context=1, max_epochs=3, lr=1e-2,
+            random_state=0)
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,8 @@ def test_every_default_the_docstring_states_is_the_signature_s(cls):
 
 
 # network defaults an estimator sets apart from its module's, each documented
-NETWORK_DIFFERENT = {CNNRegressor: {"global_pool": None}}
+NETWORK_DIFFERENT = {CNNRegressor: {"global_pool": None},
+                     CNNFrameClassifier: {"temporal": "gru", "time_context": 2}}
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

@@ -18,7 +18,9 @@ CASES = {
     "classifier": (CNNClassifier, "predict_proba", {}),
     # written when the regressor's default global_pool was 'avgmax'
     "regressor": (CNNRegressor, "predict", {"global_pool": "avgmax"}),
-    "frame_classifier": (CNNFrameClassifier, "predict_proba", {}),
+    # written when the frame classifier's default head was the convolutional one
+    "frame_classifier": (CNNFrameClassifier, "predict_proba",
+                         {"temporal": "conv", "time_context": 4}),
 }
 
 

@@ -372,7 +372,8 @@ def test_frame_embeddings_feed_the_frame_classifier(tmp_path):
     y = embed.align_labels(scenes.target, hop_length=128, n_frames=E.shape[-1])
     assert E.shape == (6, 512, 1, 9) and y.shape == (6, 9)
     np.testing.assert_array_equal(embed.transform(scenes.data), E)  # read back from memory
-    net = CNNFrameClassifier(max_epochs=2, n_filters=(8,), time_context=1, random_state=0)
+    net = CNNFrameClassifier(max_epochs=2, n_filters=(8,), temporal="conv", time_context=1,
+                             random_state=0)
     net.fit(E, y)
     assert net.predict(E).shape == y.shape
     rf = describe(make_pipeline(embed, net)).receptive_field
