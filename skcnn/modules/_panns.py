@@ -50,9 +50,10 @@ class _DoubleConvBlock(nn.Module):
 
     def __init__(self, in_channels, out_channels):
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)
+        k = self.kernel_size
+        self.conv1 = nn.Conv2d(in_channels, out_channels, k, padding=k // 2, bias=False)
         self.bn1 = BatchNorm2d(out_channels)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, k, padding=k // 2, bias=False)
         self.bn2 = BatchNorm2d(out_channels)
 
     def forward(self, x):
@@ -67,7 +68,8 @@ class _SingleConvBlock(nn.Module):
 
     def __init__(self, in_channels, out_channels):
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 5, padding=2, bias=False)
+        k = self.kernel_size
+        self.conv1 = nn.Conv2d(in_channels, out_channels, k, padding=k // 2, bias=False)
         self.bn1 = BatchNorm2d(out_channels)
 
     def forward(self, x):
