@@ -492,12 +492,13 @@ class PretrainedEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             if y.ndim == 3:
                 out[:, k] = 2 * y[:, inside].sum(axis=1) >= inside.size
                 continue
-            # the most frequent label; ties to the one nearest the centre
+            # the most frequent label; ties to the one nearest the centre: with the
+            # span's label frames in order of distance, each one's count among them,
+            # and the first that reaches the most (every clip at once)
             by_distance = inside[np.argsort(np.abs(label_times[inside] - centre), kind="stable")]
-            for i, row in enumerate(y[:, by_distance]):
-                values, counts = np.unique(row, return_counts=True)
-                tied = values[counts == counts.max()]
-                out[i, k] = row[np.isin(row, tied)][0]
+            rows = y[:, by_distance]
+            counts = (rows[:, :, None] == rows[:, None, :]).sum(axis=2)
+            out[:, k] = rows[np.arange(len(rows)), counts.argmax(axis=1)]
         return out
 
     def _embed(self, clips, entry):

@@ -348,6 +348,25 @@ def test_align_labels_by_majority():
     np.testing.assert_array_equal(coarse, [[0, 0, 5, 5, 5, 5]])
 
 
+def test_align_labels_matches_a_count_per_clip():
+    # every clip at once gives what counting each clip's span by hand gives, ties included
+    embed = PretrainedEmbedding(model="cnn6", sr=8000, random_state=0).fit(np.zeros((1, 8000)))
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, size=(40, 63))
+    aligned = embed.align_labels(y, hop_length=160, n_frames=6)
+    times = np.arange(63) * 160 / 8000
+    centres = embed.frame_times(6)
+    step = centres[1] - centres[0]
+    for i in range(len(y)):
+        for k, centre in enumerate(centres):
+            distance = np.abs(times - centre)
+            inside = np.flatnonzero(distance <= step / 2)
+            labels = y[i, inside[np.argsort(distance[inside], kind="stable")]]
+            counts = {label: np.sum(labels == label) for label in labels}
+            best = max(counts.values())
+            assert aligned[i, k] == next(label for label in labels if counts[label] == best)
+
+
 def test_align_labels_refuses_labels_of_shorter_clips():
     embed = PretrainedEmbedding(model="cnn6", sr=8000, random_state=0).fit(np.zeros((1, 8000)))
     with pytest.raises(ValueError, match="shorter clips"):
