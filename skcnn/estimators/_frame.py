@@ -74,8 +74,8 @@ class CNNFrameClassifier(BaseClassifier):
     The network is :class:`skcnn.modules.FrameCNN`: blocks that pool along
     frequency only, so the output keeps the input's frames one for one,
     then two bidirectional GRU layers over the frames (a CRNN; or dilated
-    1-D convolutions, ``temporal='conv'``) and a per-frame output. The loss is the cross-entropy averaged over every
-    frame of every clip.
+    1-D convolutions, ``temporal='conv'``) and a per-frame output. The loss
+    is the cross-entropy averaged over every frame of every clip.
 
     Frame labels belong to one ``hop_length``: ``y`` must have as many
     frames as the maps (a ValueError otherwise), so a search over the front
@@ -115,7 +115,8 @@ activation, hidden_units
         the default because, leaving each FSDD speaker out, it labelled
         frames and events better than the convolutional one
         (``time_context=4``) on sparse, dense and overlapping scenes
-        (:ref:`results <results_sed_every_speaker>`), for about 1.4x the fit time.
+        (:ref:`results <results_sed_every_speaker>`), for about 1.4x the fit
+        time.
     median_filter : int or array-like of shape (n_classes,), default=9
         Frames over which :meth:`predict_proba` takes the running median of
         each class's probability (odd; 1 leaves them as the network gives
